@@ -1,0 +1,276 @@
+package io.ringline.uring.ring;
+
+import io.ringline.uring.linux.IoUringStructs.Params;
+import io.ringline.uring.linux.IoUringStructs.Sqe;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
+
+import static io.ringline.uring.linux.IoUringConstants.*;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * The submission queue, with liburing's {@code io_uring_prep_*} helpers: each {@code prep*} method takes the next
+ * SQE, fills it for one operation and tags it with {@code userData}, which comes back in the completion. Nothing
+ * reaches the kernel before {@link Ring#submit()} or {@link Ring#submitAndWait}; a full queue is submitted to make
+ * room.
+ */
+public final class SubmissionQueue {
+    private static final VarHandle INT = JAVA_INT.varHandle();
+
+    private final Ring ring;
+    private final MemorySegment ringMemory;
+    private final MemorySegment sqes;
+    private final long headOffset;
+    private final long tailOffset;
+    private final long flagsOffset;
+    private final int mask;
+    private final int entries;
+    /** Our tail: SQEs up to here are prepared; the kernel sees them once {@link #flush()} publishes it. */
+    private int tail;
+
+    SubmissionQueue(Ring ring, MemorySegment ringMemory, MemorySegment sqes, MemorySegment params, boolean noSqArray) {
+        this.ring = ring;
+        this.ringMemory = ringMemory;
+        this.sqes = sqes;
+        this.headOffset = params.get(JAVA_INT, Params.SQ_OFF_HEAD);
+        this.tailOffset = params.get(JAVA_INT, Params.SQ_OFF_TAIL);
+        this.flagsOffset = params.get(JAVA_INT, Params.SQ_OFF_FLAGS);
+        this.mask = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_MASK));
+        this.entries = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_ENTRIES));
+        this.tail = ringMemory.get(JAVA_INT, tailOffset);
+        if (!noSqArray) {
+            // Without IORING_SETUP_NO_SQARRAY the kernel reads SQE indexes from this array: map slot i to SQE i once.
+            long array = params.get(JAVA_INT, Params.SQ_OFF_ARRAY);
+            for (int i = 0; i < entries; i++) {
+                ringMemory.set(JAVA_INT, array + 4L * i, i);
+            }
+        }
+    }
+
+    public int entries() {
+        return entries;
+    }
+
+    /** SQEs prepared and not yet taken by the kernel. */
+    public int pending() {
+        return tail - (int) INT.getAcquire(ringMemory, headOffset);
+    }
+
+    /** Room left before the queue must be submitted. */
+    public int available() {
+        return entries - pending();
+    }
+
+    /** The ring's {@code IORING_SQ_*} flags (e.g. CQ_OVERFLOW, TASKRUN), read with acquire ordering. */
+    public int flags() {
+        return (int) INT.getAcquire(ringMemory, flagsOffset);
+    }
+
+    /**
+     * Publishes the prepared SQEs to the kernel (the tail store needs release ordering so the kernel sees the
+     * SQE contents first) and returns how many it has yet to take.
+     */
+    int flush() {
+        INT.setRelease(ringMemory, tailOffset, tail);
+        return pending();
+    }
+
+    /** The offset of the next SQE in the SQE array, zeroed; submits first if the queue is full. */
+    private long nextSqe() {
+        if (tail - (int) INT.getAcquire(ringMemory, headOffset) == entries) {
+            try {
+                ring.submit();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (tail - (int) INT.getAcquire(ringMemory, headOffset) == entries) {
+                throw new SubmissionQueueFullException(entries);
+            }
+        }
+        long sqe = (tail & mask) * Sqe.SIZE;
+        tail++;
+        for (long offset = 0; offset < Sqe.SIZE; offset += 8) {
+            sqes.set(JAVA_LONG, sqe + offset, 0L);
+        }
+        return sqe;
+    }
+
+    /** liburing's {@code io_uring_prep_rw}: the fields every operation sets. */
+    private long prepRw(byte opcode, int fd, long address, int length, long offset, long userData) {
+        long sqe = nextSqe();
+        sqes.set(JAVA_BYTE, sqe + Sqe.OPCODE, opcode);
+        sqes.set(JAVA_INT, sqe + Sqe.FD, fd);
+        sqes.set(JAVA_LONG, sqe + Sqe.OFF, offset);
+        sqes.set(JAVA_LONG, sqe + Sqe.ADDR, address);
+        sqes.set(JAVA_INT, sqe + Sqe.LEN, length);
+        sqes.set(JAVA_LONG, sqe + Sqe.USER_DATA, userData);
+        return sqe;
+    }
+
+    private void orFlags(long sqe, byte flags) {
+        sqes.set(JAVA_BYTE, sqe + Sqe.FLAGS, (byte) (sqes.get(JAVA_BYTE, sqe + Sqe.FLAGS) | flags));
+    }
+
+    private void orIoprio(long sqe, short flags) {
+        sqes.set(JAVA_SHORT, sqe + Sqe.IOPRIO, (short) (sqes.get(JAVA_SHORT, sqe + Sqe.IOPRIO) | flags));
+    }
+
+    public void prepNop(long userData) {
+        prepRw(IORING_OP_NOP, -1, 0, 0, 0, userData);
+    }
+
+    /** read(2) of {@code length} bytes at {@code address}; {@code offset -1} reads at the file position. */
+    public void prepRead(int fd, long address, int length, long offset, long userData) {
+        prepRw(IORING_OP_READ, fd, address, length, offset, userData);
+    }
+
+    /** write(2); {@code offset -1} writes at the file position. */
+    public void prepWrite(int fd, long address, int length, long offset, long userData) {
+        prepRw(IORING_OP_WRITE, fd, address, length, offset, userData);
+    }
+
+    /** accept4(2); {@code address}/{@code addressLength} (a {@code socklen_t*}) may be 0. */
+    public void prepAccept(int fd, long address, long addressLength, int flags, long userData) {
+        long sqe = prepRw(IORING_OP_ACCEPT, fd, address, 0, addressLength, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, flags);
+    }
+
+    /** Multishot accept (5.19): one completion per accepted connection, flagged CQE_F_MORE while it lasts. */
+    public void prepMultishotAccept(int fd, int flags, long userData) {
+        long sqe = prepRw(IORING_OP_ACCEPT, fd, 0, 0, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, flags);
+        orIoprio(sqe, IORING_ACCEPT_MULTISHOT);
+    }
+
+    /** connect(2) to the sockaddr at {@code address}. */
+    public void prepConnect(int fd, long address, int addressLength, long userData) {
+        prepRw(IORING_OP_CONNECT, fd, address, 0, addressLength, userData);
+    }
+
+    /** recv(2) into {@code length} bytes at {@code address}. */
+    public void prepRecv(int fd, long address, int length, int msgFlags, long userData) {
+        long sqe = prepRw(IORING_OP_RECV, fd, address, length, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
+    }
+
+    /**
+     * recv(2) into a buffer the kernel takes from provided buffer group {@code bufferGroup} (IOSQE_BUFFER_SELECT);
+     * the completion names it in its flags ({@code IORING_CQE_F_BUFFER}, id above IORING_CQE_BUFFER_SHIFT).
+     */
+    public void prepRecvBufferSelect(int fd, short bufferGroup, int msgFlags, long userData) {
+        long sqe = prepRw(IORING_OP_RECV, fd, 0, 0, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
+        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferGroup);
+        orFlags(sqe, IOSQE_BUFFER_SELECT);
+    }
+
+    /**
+     * Multishot recv (6.0): like {@link #prepRecvBufferSelect} but it keeps receiving, one completion per chunk,
+     * until a completion arrives without IORING_CQE_F_MORE (EOF, an error, or no buffer left: ENOBUFS).
+     */
+    public void prepRecvMultishot(int fd, short bufferGroup, int msgFlags, long userData) {
+        prepRecvBufferSelect(fd, bufferGroup, msgFlags, userData);
+        orIoprio(tailSqe(), IORING_RECV_MULTISHOT);
+    }
+
+    /** send(2) of {@code length} bytes at {@code address}. */
+    public void prepSend(int fd, long address, int length, int msgFlags, long userData) {
+        long sqe = prepRw(IORING_OP_SEND, fd, address, length, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
+    }
+
+    /**
+     * Zero-copy send (6.0) from registered buffer {@code bufferIndex} (IORING_RECVSEND_FIXED_BUF). Two completions:
+     * the result, flagged CQE_F_MORE, then a notification (IORING_CQE_F_NOTIF) once the kernel let go of the memory.
+     */
+    public void prepSendZcFixed(int fd, long address, int length, int msgFlags, short bufferIndex, long userData) {
+        long sqe = prepRw(IORING_OP_SEND_ZC, fd, address, length, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
+        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
+        orIoprio(sqe, IORING_RECVSEND_FIXED_BUF);
+    }
+
+    /** sendmsg(2) with the {@code struct msghdr} at {@code msghdr}. */
+    public void prepSendmsg(int fd, long msghdr, int msgFlags, long userData) {
+        long sqe = prepRw(IORING_OP_SENDMSG, fd, msghdr, 1, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
+    }
+
+    /** writev(2) of {@code count} iovecs at {@code iovecs}; {@code offset -1} for sockets and pipes. */
+    public void prepWritev(int fd, long iovecs, int count, long offset, long userData) {
+        prepRw(IORING_OP_WRITEV, fd, iovecs, count, offset, userData);
+    }
+
+    /** write(2) from registered buffer {@code bufferIndex}; the memory must lie inside it. */
+    public void prepWriteFixed(int fd, long address, int length, long offset, short bufferIndex, long userData) {
+        long sqe = prepRw(IORING_OP_WRITE_FIXED, fd, address, length, offset, userData);
+        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
+    }
+
+    /** writev(2) whose iovecs all lie in registered buffer {@code bufferIndex} (6.15). */
+    public void prepWritevFixed(int fd, long iovecs, int count, long offset, short bufferIndex, long userData) {
+        long sqe = prepRw(IORING_OP_WRITEV_FIXED, fd, iovecs, count, offset, userData);
+        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
+    }
+
+    /** splice(2) {@code length} bytes from {@code fdIn} (at {@code offsetIn}, -1 for pipes) to {@code fdOut}. */
+    public void prepSplice(int fdIn, long offsetIn, int fdOut, long offsetOut, int length, int spliceFlags,
+                           long userData) {
+        long sqe = prepRw(IORING_OP_SPLICE, fdOut, 0, length, offsetOut, userData);
+        sqes.set(JAVA_LONG, sqe + Sqe.ADDR, offsetIn); // splice_off_in
+        sqes.set(JAVA_INT, sqe + Sqe.SPLICE_FD_IN, fdIn);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, spliceFlags);
+    }
+
+    /** poll(2) for {@code events} (POLLIN, POLLOUT...), one shot. */
+    public void prepPollAdd(int fd, int events, long userData) {
+        long sqe = prepRw(IORING_OP_POLL_ADD, fd, 0, 0, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, events);
+    }
+
+    /** shutdown(2) with {@code how} (SHUT_RD, SHUT_WR, SHUT_RDWR). */
+    public void prepShutdown(int fd, int how, long userData) {
+        prepRw(IORING_OP_SHUTDOWN, fd, 0, how, 0, userData);
+    }
+
+    /** close(2). */
+    public void prepClose(int fd, long userData) {
+        prepRw(IORING_OP_CLOSE, fd, 0, 0, 0, userData);
+    }
+
+    /** Cancels the in-flight operation tagged {@code targetUserData}; it completes with -ECANCELED if caught. */
+    public void prepCancel(long targetUserData, int cancelFlags, long userData) {
+        long sqe = prepRw(IORING_OP_ASYNC_CANCEL, -1, targetUserData, 0, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, cancelFlags);
+    }
+
+    /** Cancels every in-flight operation on {@code fd} (IORING_ASYNC_CANCEL_FD | ALL, 5.19). */
+    public void prepCancelFd(int fd, long userData) {
+        long sqe = prepRw(IORING_OP_ASYNC_CANCEL, fd, 0, 0, 0, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);
+    }
+
+    /**
+     * A timeout that completes after the {@code struct __kernel_timespec} at {@code timespec} passes (-ETIME), or
+     * after {@code count} other completions (0: time only).
+     */
+    public void prepTimeout(long timespec, int count, int timeoutFlags, long userData) {
+        long sqe = prepRw(IORING_OP_TIMEOUT, -1, timespec, 1, count, userData);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, timeoutFlags);
+    }
+
+    /** Sets IOSQE_* flags (e.g. IOSQE_IO_LINK, IOSQE_CQE_SKIP_SUCCESS) on the SQE prepared last. */
+    public void setFlagsOnLast(byte flags) {
+        orFlags(tailSqe(), flags);
+    }
+
+    private long tailSqe() {
+        return ((tail - 1) & mask) * Sqe.SIZE;
+    }
+}
