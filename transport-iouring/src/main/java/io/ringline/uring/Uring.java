@@ -1,10 +1,136 @@
 package io.ringline.uring;
 
-/** Skeleton: being written. */
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
+import io.ringline.uring.linux.Errno;
+import io.ringline.uring.linux.ErrnoException;
+import io.ringline.uring.linux.LibC;
+import io.ringline.uring.ring.Ring;
+import io.ringline.uring.ring.RingOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Whether Ringline can run here, and why not. The answer comes from setting up a one-entry trial ring once per
+ * process; the cause says what to change.
+ */
 public final class Uring {
+    private static final Throwable UNAVAILABILITY_CAUSE = probe();
+
     private Uring() { }
-    public static boolean isAvailable() { throw new UnsupportedOperationException("skeleton"); }
-    public static Throwable unavailabilityCause() { throw new UnsupportedOperationException("skeleton"); }
-    public static void ensureAvailability() { throw new UnsupportedOperationException("skeleton"); }
-    public static UringMetrics metrics(io.netty.channel.EventLoopGroup group) { throw new UnsupportedOperationException("skeleton"); }
+
+    private static Throwable probe() {
+        if (!"Linux".equals(System.getProperty("os.name")) || !"amd64".equals(System.getProperty("os.arch"))) {
+            return new UnsupportedOperationException("Ringline runs on Linux x86_64 only, not "
+                    + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        }
+        try (Ring ring = Ring.open(RingOptions.of(1).withCqEntries(2))) {
+            return null;
+        } catch (IOException e) {
+            return new UnsupportedOperationException(explain(e), e);
+        } catch (Throwable t) { // e.g. IllegalCallerException: native access not enabled
+            return new UnsupportedOperationException("io_uring is unavailable: " + t
+                    + " (run the JVM with --enable-native-access=ALL-UNNAMED)", t);
+        }
+    }
+
+    /** True if io_uring works here. */
+    public static boolean isAvailable() {
+        return UNAVAILABILITY_CAUSE == null;
+    }
+
+    /** Why io_uring does not work here, with what to do about it; null if it does. */
+    public static Throwable unavailabilityCause() {
+        return UNAVAILABILITY_CAUSE;
+    }
+
+    /** Throws an {@link UnsatisfiedLinkError} carrying {@link #unavailabilityCause()} if io_uring does not work. */
+    public static void ensureAvailability() {
+        if (UNAVAILABILITY_CAUSE != null) {
+            throw (Error) new UnsatisfiedLinkError("Ringline cannot use io_uring: "
+                    + UNAVAILABILITY_CAUSE.getMessage()).initCause(UNAVAILABILITY_CAUSE);
+        }
+    }
+
+    /**
+     * The counters of every Ringline loop in {@code group}, summed (each read on its own loop thread). Loops of
+     * other transports count as zero.
+     */
+    public static UringMetrics metrics(EventLoopGroup group) {
+        UringMetrics sum = UringMetrics.ZERO;
+        for (EventExecutor executor : group) {
+            UringIoHandler handler = UringIoHandler.HANDLERS.get(executor);
+            if (handler == null) {
+                continue;
+            }
+            try {
+                sum = sum.plus(executor.submit(handler::snapshot).get(10, TimeUnit.SECONDS));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading loop metrics", e);
+            } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
+                throw new IllegalStateException("cannot read the metrics of " + executor, e);
+            }
+        }
+        return sum;
+    }
+
+    /**
+     * A message for an io_uring setup or registration failure that names the cause and the fix: the
+     * {@code kernel.io_uring_disabled} sysctl, seccomp, the locked-memory limit, or the kernel version.
+     */
+    static String explain(IOException failure) {
+        if (!(failure instanceof ErrnoException e)) {
+            return failure.getMessage();
+        }
+        String message = failure.getMessage();
+        return switch (e.errno()) {
+            case Errno.EPERM -> {
+                String disabled = sysctl("kernel/io_uring_disabled");
+                if ("2".equals(disabled)) {
+                    yield message + ": io_uring is disabled for all processes (sysctl kernel.io_uring_disabled = 2);"
+                            + " set it to 0 to use Ringline";
+                }
+                if ("1".equals(disabled)) {
+                    yield message + ": io_uring is restricted to privileged processes and the group in "
+                            + "kernel.io_uring_group (sysctl kernel.io_uring_disabled = 1); set it to 0, or run as "
+                            + "a member of that group";
+                }
+                yield message + ": io_uring is allowed by the kernel (kernel.io_uring_disabled = "
+                        + (disabled == null ? "absent" : disabled) + "), so a seccomp filter forbids it (Docker's "
+                        + "and containerd's default profiles do); allow io_uring_setup/enter/register in the profile";
+            }
+            case Errno.ENOSYS -> message + ": the kernel has no io_uring (built without CONFIG_IO_URING, or a "
+                    + "seccomp filter answers ENOSYS); Ringline needs Linux 5.11 or newer with io_uring";
+            case Errno.ENOMEM -> message + ": the locked-memory limit is exhausted (ulimit -l is "
+                    + memlockLimit() + "); raise it (ulimit -l, or LimitMEMLOCK= in systemd, or memlock in "
+                    + "/etc/security/limits.conf), or use fewer/smaller rings and buffers";
+            case Errno.EINVAL -> message + ": the kernel rejected the io_uring setup; Ringline needs Linux 5.11 "
+                    + "or newer (this is " + System.getProperty("os.version") + ")";
+            default -> message;
+        };
+    }
+
+    /** {@code ulimit -l} as the shell prints it: KiB, or "unlimited". */
+    static String memlockLimit() {
+        try {
+            long limit = LibC.getrlimitSoft(LibC.RLIMIT_MEMLOCK);
+            return limit == LibC.RLIM_INFINITY ? "unlimited" : (limit / 1024) + " KiB";
+        } catch (RuntimeException e) {
+            return "unknown";
+        }
+    }
+
+    private static String sysctl(String name) {
+        try {
+            return Files.readString(Path.of("/proc/sys", name)).trim();
+        } catch (IOException e) {
+            return null;
+        }
+    }
 }

@@ -1,9 +1,482 @@
 package io.ringline.uring;
 
+import io.netty.channel.IoHandle;
+import io.netty.channel.IoHandler;
+import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.IoOps;
+import io.netty.channel.IoRegistration;
+import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.ThreadAwareExecutor;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import io.ringline.uring.linux.Errno;
+import io.ringline.uring.linux.LibC;
+import io.ringline.uring.ring.BufferPool;
+import io.ringline.uring.ring.CompletionHandler;
+import io.ringline.uring.ring.CompletionQueue;
+import io.ringline.uring.ring.Ring;
+import io.ringline.uring.ring.RingOptions;
+import io.ringline.uring.ring.SubmissionQueue;
 
-/** Skeleton: being written. */
-public final class UringIoHandler {
-    public static IoHandlerFactory newFactory() { throw new UnsupportedOperationException("skeleton"); }
-    public static IoHandlerFactory newFactory(UringIoHandlerConfig config) { throw new UnsupportedOperationException("skeleton"); }
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
+import static io.ringline.uring.linux.IoUringConstants.IORING_SETUP_DEFER_TASKRUN;
+import static io.ringline.uring.linux.IoUringConstants.IORING_SETUP_SINGLE_ISSUER;
+import static io.ringline.uring.linux.IoUringConstants.IORING_SQ_CQ_OVERFLOW;
+import static io.ringline.uring.linux.IoUringConstants.IORING_SQ_TASKRUN;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * Netty's {@link IoHandler} for io_uring: one {@link Ring} per event loop thread, plus that loop's registered
+ * {@link BufferPool}. Each pass submits every SQE the channels prepared since the last one in a single
+ * io_uring_enter(2), which also waits when the loop has nothing else to do, then reaps every completion from the
+ * shared ring without entering the kernel.
+ *
+ * <p>Use it as {@code new MultiThreadIoEventLoopGroup(n, UringIoHandler.newFactory())}.
+ */
+public final class UringIoHandler implements IoHandler {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(UringIoHandler.class);
+    private static final VarHandle SLEEPING;
+
+    static {
+        try {
+            SLEEPING = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "sleeping", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Handlers by event loop, so {@link Uring#metrics} can find a group's handlers. */
+    static final Map<ThreadAwareExecutor, UringIoHandler> HANDLERS = new ConcurrentHashMap<>();
+
+    // Operation kinds in user_data (bits 32..39). Registration id 0 is the handler's own.
+    static final int OP_WAKEUP = 1;
+    static final int OP_CANCEL = 2;
+    /** Room for the iovecs and sockaddrs of one pass's submissions (see {@link #scratch}). */
+    private static final int SCRATCH_BYTES = 256 * 1024;
+    /** Log the pool's registration failure once per process, not once per loop. */
+    private static volatile boolean memlockWarned;
+
+    private final ThreadAwareExecutor executor;
+    private final UringIoHandlerConfig config;
+    private final Ring ring;
+    private final SubmissionQueue submissionQueue;
+    private final CompletionQueue completionQueue;
+    private final int eventFd;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment eventFdReadBuffer;
+    private final MemorySegment eventFdWriteValue;
+    private final IntObjectHashMap<Registration> registrations = new IntObjectHashMap<>();
+    private final UringIoEvent event = new UringIoEvent();
+    private final CompletionHandler dispatcher = this::dispatch;
+    /** Work to run once the current batch of completions is handled (e.g. channelReadComplete). */
+    private final ArrayDeque<Runnable> afterCompletions = new ArrayDeque<>();
+    /** Channels whose reads paused because the buffer pool ran dry. */
+    private final ArrayDeque<Runnable> bufferWaiters = new ArrayDeque<>();
+    private final UringMetrics.Counters counters = new UringMetrics.Counters();
+    private final SlotOwner slotOwner = new SlotOwner();
+    private final MemorySegment scratch;
+    private long scratchUsed;
+    private BufferPool bufferPool;
+    private PoolSlotByteBuf[] slotBuffers;
+    private int nextRegistrationId = 1;
+    /** True while the loop waits in io_uring_enter(2): only then does {@link #wakeup()} need the eventfd. */
+    @SuppressWarnings("unused")
+    private volatile boolean sleeping;
+    private boolean destroyed;
+
+    private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
+        Uring.ensureAvailability();
+        this.executor = executor;
+        this.config = config;
+        int flags = RingOptions.ALL_OPTIONAL_FLAGS;
+        if (!config.isDeferTaskrun()) {
+            flags &= ~(IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_SINGLE_ISSUER);
+        }
+        RingOptions options = new RingOptions(config.getRingSize(), config.getCompletionQueueSize(), true, flags);
+        try {
+            this.ring = Ring.open(options);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot set up io_uring for an event loop: " + Uring.explain(e), e);
+        }
+        this.submissionQueue = ring.submissionQueue();
+        this.completionQueue = ring.completionQueue();
+        int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
+        if (fd < 0) {
+            ring.close();
+            throw new IllegalStateException(Errno.newIOException("eventfd", -fd));
+        }
+        this.eventFd = fd;
+        this.eventFdReadBuffer = arena.allocate(JAVA_LONG);
+        this.eventFdWriteValue = arena.allocate(JAVA_LONG);
+        eventFdWriteValue.set(JAVA_LONG, 0, 1L);
+        this.scratch = arena.allocate(SCRATCH_BYTES, 16);
+    }
+
+    /** A factory for handlers with the default {@link UringIoHandlerConfig}. */
+    public static IoHandlerFactory newFactory() {
+        return newFactory(new UringIoHandlerConfig());
+    }
+
+    /** A factory for handlers with {@code config} (copied: later changes to it do not apply). */
+    public static IoHandlerFactory newFactory(UringIoHandlerConfig config) {
+        UringIoHandlerConfig copy = config.copy();
+        return executor -> new UringIoHandler(executor, copy);
+    }
+
+    @Override
+    public void initialize() {
+        try {
+            ring.enable(); // the loop thread becomes the ring's single issuer
+            if (config.isRegisteredRingFd()) {
+                ring.registerRingFd();
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (config.isBufferPool() && ring.supportsOpcode(io.ringline.uring.linux.IoUringConstants.IORING_OP_RECV)) {
+            try {
+                bufferPool = BufferPool.create(ring, (short) 0, config.getBufferSize(), config.getBufferCount(),
+                        config.getMaxBufferCount(), config.isRegisteredBuffers());
+                slotBuffers = new PoolSlotByteBuf[config.getMaxBufferCount() + config.getBufferCount()];
+                reportRegistrationFailure();
+            } catch (IOException e) {
+                logger.warn("io_uring buffer pool unavailable, reads use RCVBUF_ALLOCATOR buffers instead: {}",
+                        Uring.explain(e));
+            }
+        }
+        HANDLERS.put(executor, this);
+        armWakeup();
+    }
+
+    private void reportRegistrationFailure() {
+        IOException failure = bufferPool.registrationFailure();
+        if (failure == null || memlockWarned) {
+            return;
+        }
+        memlockWarned = true;
+        logger.warn("io_uring buffer pool works unregistered: sends from it are plain sends, not WRITE_FIXED. {}",
+                Uring.explain(failure));
+    }
+
+    private void armWakeup() {
+        submissionQueue.prepRead(eventFd, eventFdReadBuffer.address(), 8, 0, userData(0, OP_WAKEUP, 0));
+    }
+
+    static long userData(int registrationId, int op, int data) {
+        return (registrationId & 0xffffffffL) | ((long) (op & 0xff) << 32) | ((long) (data & 0xffff) << 40);
+    }
+
+    @Override
+    public int run(IoHandlerContext context) {
+        try {
+            if (context.canBlock() && completionQueue.ready() == 0) {
+                SLEEPING.setVolatile(this, true);
+                // Re-check after publishing that we sleep: a task added before this point is seen here, one added
+                // after it finds sleeping == true and writes the eventfd (see wakeup()).
+                if (context.canBlock()) {
+                    ring.submitAndWait(1, Math.max(0, context.delayNanos(System.nanoTime())));
+                } else {
+                    ring.submitAndWait(0, -1);
+                }
+                SLEEPING.setVolatile(this, false);
+            } else if (submissionQueue.pending() > 0 || (submissionQueue.flags() & IORING_SQ_TASKRUN) != 0
+                    || !ring.hasSetupFlag(IORING_SETUP_DEFER_TASKRUN)) {
+                ring.submitAndWait(0, -1);
+            }
+            if (submissionQueue.pending() == 0) {
+                scratchUsed = 0; // the kernel took every SQE, and copied what they pointed at
+            }
+            int handled = reap();
+            // The kernel parks completions that did not fit; entering again moves them into the ring.
+            while ((submissionQueue.flags() & IORING_SQ_CQ_OVERFLOW) != 0) {
+                counters.completionQueueOverflows++;
+                ring.submitAndWait(0, -1);
+                handled += reap();
+            }
+            return handled;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Handles every ready completion, then the work that waits for the end of a batch. */
+    private int reap() {
+        int handled = 0;
+        int batch;
+        while ((batch = completionQueue.drain(dispatcher)) > 0) {
+            handled += batch;
+            Runnable task;
+            while ((task = afterCompletions.poll()) != null) {
+                task.run();
+            }
+        }
+        if (bufferPool != null) {
+            bufferPool.publish();
+            if (!bufferWaiters.isEmpty() && bufferPool.slotsInUse() < bufferPool.slots()) {
+                Runnable waiter;
+                while ((waiter = bufferWaiters.poll()) != null) {
+                    waiter.run();
+                }
+            }
+        }
+        return handled;
+    }
+
+    private void dispatch(long userData, int res, int flags) {
+        int id = (int) userData;
+        int op = (int) (userData >>> 32) & 0xff;
+        if (id == 0) {
+            if (op == OP_WAKEUP && !destroyed) {
+                armWakeup();
+            }
+            return;
+        }
+        Registration registration = registrations.get(id);
+        if (registration == null) {
+            // A late completion of a handle that is gone (its ops were cancelled): give back what it carries.
+            if ((flags & IORING_CQE_F_BUFFER) != 0 && bufferPool != null) {
+                bufferPool.taken(flags >>> IORING_CQE_BUFFER_SHIFT);
+                bufferPool.recycle(flags >>> IORING_CQE_BUFFER_SHIFT);
+            }
+            return;
+        }
+        registration.handle.handle(registration, event.set(op, (int) (userData >>> 40) & 0xffff, res, flags));
+    }
+
+    @Override
+    public void prepareToDestroy() {
+        for (Registration registration : new ArrayList<>(registrations.values())) {
+            try {
+                registration.handle.close();
+            } catch (Exception e) {
+                logger.warn("Failed to close {} while shutting down", registration.handle, e);
+            }
+        }
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        HANDLERS.remove(executor, this);
+        for (Registration registration : new ArrayList<>(registrations.values())) {
+            registration.cancel();
+        }
+        // Closing the ring cancels whatever is still in flight; only then may the memory it points at go.
+        ring.close();
+        if (bufferPool != null) {
+            bufferPool.close();
+        }
+        LibC.close(eventFd);
+        arena.close();
+    }
+
+    @Override
+    public IoRegistration register(IoHandle handle) {
+        UringIoHandle uringHandle = (UringIoHandle) handle;
+        int id;
+        do {
+            id = nextRegistrationId++;
+        } while (id == 0 || registrations.containsKey(id));
+        Registration registration = new Registration(id, uringHandle);
+        registrations.put(id, registration);
+        uringHandle.registered();
+        return registration;
+    }
+
+    @Override
+    public void wakeup() {
+        if (!executor.isExecutorThread(Thread.currentThread()) && SLEEPING.compareAndSet(this, true, false)) {
+            long ret = LibC.write(eventFd, eventFdWriteValue, 8);
+            if (ret < 0 && -ret != Errno.EAGAIN) { // EAGAIN: the counter is saturated, a wakeup is pending anyway
+                logger.warn("io_uring loop wakeup failed: {}", Errno.describe((int) -ret));
+            }
+        }
+    }
+
+    @Override
+    public boolean isCompatible(Class<? extends IoHandle> handleType) {
+        return UringIoHandle.class.isAssignableFrom(handleType);
+    }
+
+    // ---- used by Ringline's channels, always on the loop thread ----
+
+    SubmissionQueue submissionQueue() {
+        return submissionQueue;
+    }
+
+    Ring ring() {
+        return ring;
+    }
+
+    /** The loop's buffer pool, or null when reads use allocator buffers. */
+    BufferPool bufferPool() {
+        return bufferPool;
+    }
+
+    UringIoHandlerConfig config() {
+        return config;
+    }
+
+    UringMetrics.Counters counters() {
+        return counters;
+    }
+
+    boolean inLoop() {
+        return executor.isExecutorThread(Thread.currentThread());
+    }
+
+    ThreadAwareExecutor executor() {
+        return executor;
+    }
+
+    /** Runs {@code task} once the current batch of completions is handled. */
+    void afterCompletions(Runnable task) {
+        afterCompletions.add(task);
+    }
+
+    /** Runs {@code task} once the buffer pool has a free slot again. */
+    void whenBuffersFree(Runnable task) {
+        bufferWaiters.add(task);
+    }
+
+    /**
+     * Wraps pool slot {@code slot}, just filled with {@code length} bytes by a receive, as a {@code ByteBuf}; the
+     * slot returns to the kernel when the buffer is released.
+     */
+    PoolSlotByteBuf takeSlot(int slot, int length) {
+        bufferPool.taken(slot);
+        PoolSlotByteBuf buffer = slotBuffers[slot];
+        if (buffer == null) {
+            buffer = new PoolSlotByteBuf(slotOwner, slot, bufferPool.slotAddress(slot), bufferPool.slotSize());
+        } else {
+            slotBuffers[slot] = null; // the user holds it now; the leak detector sees it if they drop it
+        }
+        return buffer.reuse(length);
+    }
+
+    /** Whether {@code buffer} is a slot of this loop's pool. */
+    boolean ownsSlot(PoolSlotByteBuf buffer) {
+        return buffer.owner() == slotOwner;
+    }
+
+    /** Takes released slots back, on the loop thread whichever thread released them. */
+    private final class SlotOwner implements PoolSlotByteBuf.SlotOwner {
+        @Override
+        public void slotReleased(PoolSlotByteBuf buffer) {
+            if (!inLoop()) {
+                try {
+                    executor.execute(() -> slotReleased(buffer));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    // The loop is gone and its pool with it: nothing to give back.
+                }
+                return;
+            }
+            if (!destroyed) {
+                slotBuffers[buffer.slot()] = buffer;
+                bufferPool.recycle(buffer.slot());
+            }
+        }
+    }
+
+    /**
+     * {@code bytes} of native memory that stay valid until the next submission: for iovecs, msghdrs and sockaddrs,
+     * which the kernel copies when it takes the SQE (IORING_FEAT_SUBMIT_STABLE). Submits early if the area is full.
+     */
+    long scratch(int bytes) throws IOException {
+        int aligned = (bytes + 15) & ~15;
+        if (aligned > scratch.byteSize()) {
+            throw new IllegalArgumentException("scratch request too large: " + bytes);
+        }
+        if (scratchUsed + aligned > scratch.byteSize()) {
+            ring.submit();
+            scratchUsed = 0;
+        }
+        long address = scratch.address() + scratchUsed;
+        scratchUsed += aligned;
+        return address;
+    }
+
+    UringMetrics snapshot() {
+        BufferPool pool = bufferPool;
+        return counters.snapshot(pool == null ? 0 : pool.slots(), pool == null ? 0 : pool.slotsInUse());
+    }
+
+    /** What a handle holds: its id (the low half of every user_data it submits) and the handler. */
+    final class Registration implements IoRegistration {
+        final int id;
+        final UringIoHandle handle;
+        private boolean valid = true;
+
+        Registration(int id, UringIoHandle handle) {
+            this.id = id;
+            this.handle = handle;
+        }
+
+        UringIoHandler handler() {
+            return UringIoHandler.this;
+        }
+
+        long userData(int op, int data) {
+            return UringIoHandler.userData(id, op, data);
+        }
+
+        @SuppressWarnings("unchecked")
+        @Override
+        public <T> T attachment() {
+            return (T) this; // Ringline's channels find their Registration through the loop's wrapper
+        }
+
+        @Override
+        public long submit(IoOps ops) {
+            if (!valid) {
+                return -1;
+            }
+            UringIoOps o = (UringIoOps) ops;
+            long userData = userData(o.op(), o.data());
+            submissionQueue.prep(o.opcode(), o.flags(), o.ioprio(), o.fd(), o.offset(), o.address(), o.length(),
+                    o.opFlags(), o.bufferIndex(), userData);
+            return userData;
+        }
+
+        @Override
+        public boolean isValid() {
+            return valid;
+        }
+
+        /** Cancels every operation on the handle's fd and forgets the handle; late completions are dropped. */
+        @Override
+        public boolean cancel() {
+            if (!valid) {
+                return false;
+            }
+            valid = false;
+            int fd = handle.fd();
+            if (fd >= 0 && !destroyed) {
+                submissionQueue.prepCancelFd(fd, UringIoHandler.userData(0, OP_CANCEL, 0));
+            }
+            registrations.remove(id);
+            handle.unregistered();
+            return true;
+        }
+    }
+
+    /** Handlers of every loop of the calling process, for tests. */
+    static List<UringIoHandler> handlers() {
+        return new ArrayList<>(HANDLERS.values());
+    }
 }

@@ -1,10 +1,190 @@
 package io.ringline.uring;
 
-/** Skeleton: being written. */
+import io.netty.util.internal.SystemPropertyUtil;
+
+/**
+ * Settings of a {@link UringIoHandler}: ring sizes, the registered buffer pool, and switches that force optional
+ * kernel features off (each defaults from a system property, so a deployment can turn one off without code).
+ *
+ * <p>Buffer pool: each event loop owns {@code bufferCount} slots of {@code bufferSize} bytes in one page-aligned
+ * region, registered with its ring as a fixed buffer and offered to the kernel as a provided buffer ring. Receives
+ * land in a slot the kernel picks; the slot goes back to the ring when the {@code ByteBuf} wrapping it is released.
+ * When every slot is taken the pool grows by {@code bufferCount} slots up to {@code maxBufferCount}, and beyond
+ * that reads pause until slots come back. Memory: {@code bufferSize * bufferCount} per loop, locked in RAM (it counts
+ * against {@code ulimit -l} for unprivileged users).
+ */
 public final class UringIoHandlerConfig {
-    public UringIoHandlerConfig setRingSize(int entries) { return this; }
-    public UringIoHandlerConfig setBufferSize(int bytes) { return this; }
-    public UringIoHandlerConfig setBufferCount(int count) { return this; }
-    public UringIoHandlerConfig setMaxBufferCount(int count) { return this; }
-    public UringIoHandlerConfig setRegisteredBuffers(boolean enabled) { return this; }
+    private static final String PREFIX = "io.ringline.uring.";
+
+    private int ringSize = SystemPropertyUtil.getInt(PREFIX + "ringSize", 4096);
+    private int completionQueueSize = SystemPropertyUtil.getInt(PREFIX + "completionQueueSize", 0);
+    private int bufferSize = SystemPropertyUtil.getInt(PREFIX + "bufferSize", 16 * 1024);
+    private int bufferCount = SystemPropertyUtil.getInt(PREFIX + "bufferCount", 256);
+    private int maxBufferCount = SystemPropertyUtil.getInt(PREFIX + "maxBufferCount", 4096);
+    private boolean bufferPool = !SystemPropertyUtil.getBoolean(PREFIX + "noBufferPool", false);
+    private boolean registeredBuffers = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredBuffers", false);
+    private boolean multishotRecv = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotRecv", false);
+    private boolean multishotAccept = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotAccept", false);
+    private boolean deferTaskrun = !SystemPropertyUtil.getBoolean(PREFIX + "noDeferTaskrun", false);
+    private boolean registeredRingFd = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredRingFd", false);
+
+    public int getRingSize() {
+        return ringSize;
+    }
+
+    /** Submission queue entries (a power of two up to 32768; default 4096, property {@code io.ringline.uring.ringSize}). */
+    public UringIoHandlerConfig setRingSize(int entries) {
+        if (entries < 2 || entries > 32768 || Integer.bitCount(entries) != 1) {
+            throw new IllegalArgumentException("ringSize must be a power of two in 2..32768: " + entries);
+        }
+        this.ringSize = entries;
+        return this;
+    }
+
+    /** Completion queue entries; 0 (the default) means eight times the ring size. */
+    public int getCompletionQueueSize() {
+        return completionQueueSize == 0 ? Math.min(ringSize * 8, 65536) : completionQueueSize;
+    }
+
+    public UringIoHandlerConfig setCompletionQueueSize(int entries) {
+        if (entries != 0 && (entries < ringSize || entries > 65536)) {
+            throw new IllegalArgumentException("completionQueueSize must be 0 or in ringSize.." + 65536 + ": " + entries);
+        }
+        this.completionQueueSize = entries;
+        return this;
+    }
+
+    public int getBufferSize() {
+        return bufferSize;
+    }
+
+    /** Bytes per pool slot, a multiple of 64 (default 16 KiB). A receive fills at most one slot. */
+    public UringIoHandlerConfig setBufferSize(int bytes) {
+        if (bytes < 64 || bytes % 64 != 0 || bytes > 1 << 24) {
+            throw new IllegalArgumentException("bufferSize must be a multiple of 64 in 64..16 MiB: " + bytes);
+        }
+        this.bufferSize = bytes;
+        return this;
+    }
+
+    public int getBufferCount() {
+        return bufferCount;
+    }
+
+    /** Slots the pool starts with, and adds each time it grows (default 256). */
+    public UringIoHandlerConfig setBufferCount(int count) {
+        if (count < 1 || count > 32768) {
+            throw new IllegalArgumentException("bufferCount must be in 1..32768: " + count);
+        }
+        this.bufferCount = count;
+        return this;
+    }
+
+    public int getMaxBufferCount() {
+        return Math.max(maxBufferCount, bufferCount);
+    }
+
+    /** The most slots the pool grows to (default 4096, at most 32768: a provided buffer ring's limit). */
+    public UringIoHandlerConfig setMaxBufferCount(int count) {
+        if (count < 1 || count > 32768) {
+            throw new IllegalArgumentException("maxBufferCount must be in 1..32768: " + count);
+        }
+        this.maxBufferCount = count;
+        return this;
+    }
+
+    public boolean isBufferPool() {
+        return bufferPool;
+    }
+
+    /**
+     * Whether receives land in the loop's buffer pool (provided buffer ring, multishot recv). Off: each read
+     * allocates from the channel's {@code RCVBUF_ALLOCATOR}, as Netty's other transports do. Property
+     * {@code io.ringline.uring.noBufferPool}.
+     */
+    public UringIoHandlerConfig setBufferPool(boolean enabled) {
+        this.bufferPool = enabled;
+        return this;
+    }
+
+    public boolean isRegisteredBuffers() {
+        return registeredBuffers;
+    }
+
+    /**
+     * Whether the pool is also registered as fixed buffers, so echoes of pooled buffers go out with WRITE_FIXED.
+     * Off: the pool still receives, sends are plain. Property {@code io.ringline.uring.noRegisteredBuffers}.
+     */
+    public UringIoHandlerConfig setRegisteredBuffers(boolean enabled) {
+        this.registeredBuffers = enabled;
+        return this;
+    }
+
+    public boolean isMultishotRecv() {
+        return multishotRecv;
+    }
+
+    /** Multishot recv (6.0); off: one recv per read. Property {@code io.ringline.uring.noMultishotRecv}. */
+    public UringIoHandlerConfig setMultishotRecv(boolean enabled) {
+        this.multishotRecv = enabled;
+        return this;
+    }
+
+    public boolean isMultishotAccept() {
+        return multishotAccept;
+    }
+
+    /** Multishot accept (5.19); off: one accept at a time. Property {@code io.ringline.uring.noMultishotAccept}. */
+    public UringIoHandlerConfig setMultishotAccept(boolean enabled) {
+        this.multishotAccept = enabled;
+        return this;
+    }
+
+    public boolean isDeferTaskrun() {
+        return deferTaskrun;
+    }
+
+    /**
+     * SINGLE_ISSUER + DEFER_TASKRUN (6.1): completions are produced only when the loop asks, never by interrupting
+     * it. Property {@code io.ringline.uring.noDeferTaskrun}.
+     */
+    public UringIoHandlerConfig setDeferTaskrun(boolean enabled) {
+        this.deferTaskrun = enabled;
+        return this;
+    }
+
+    public boolean isRegisteredRingFd() {
+        return registeredRingFd;
+    }
+
+    /** IORING_REGISTER_RING_FDS (5.18). Property {@code io.ringline.uring.noRegisteredRingFd}. */
+    public UringIoHandlerConfig setRegisteredRingFd(boolean enabled) {
+        this.registeredRingFd = enabled;
+        return this;
+    }
+
+    UringIoHandlerConfig copy() {
+        UringIoHandlerConfig copy = new UringIoHandlerConfig();
+        copy.ringSize = ringSize;
+        copy.completionQueueSize = completionQueueSize;
+        copy.bufferSize = bufferSize;
+        copy.bufferCount = bufferCount;
+        copy.maxBufferCount = maxBufferCount;
+        copy.bufferPool = bufferPool;
+        copy.registeredBuffers = registeredBuffers;
+        copy.multishotRecv = multishotRecv;
+        copy.multishotAccept = multishotAccept;
+        copy.deferTaskrun = deferTaskrun;
+        copy.registeredRingFd = registeredRingFd;
+        return copy;
+    }
+
+    @Override
+    public String toString() {
+        return "UringIoHandlerConfig(ringSize " + ringSize + ", completionQueueSize " + getCompletionQueueSize()
+                + ", bufferSize " + bufferSize + ", bufferCount " + bufferCount + ", maxBufferCount "
+                + getMaxBufferCount() + ", bufferPool " + bufferPool + ", registeredBuffers " + registeredBuffers
+                + ", multishotRecv " + multishotRecv + ", multishotAccept " + multishotAccept + ", deferTaskrun "
+                + deferTaskrun + ", registeredRingFd " + registeredRingFd + ")";
+    }
 }

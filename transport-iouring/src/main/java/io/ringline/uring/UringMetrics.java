@@ -1,5 +1,40 @@
 package io.ringline.uring;
 
-/** Skeleton: being written. */
+/**
+ * Figures of one event loop, or the sum over a group's loops ({@link Uring#metrics}).
+ *
+ * @param poolSlots                 slots in the registered buffer pool(s)
+ * @param slotsInUse                slots holding received data not yet released
+ * @param noBufferEvents            receives that found no free slot (ENOBUFS): reads paused until slots returned
+ * @param bytesCopiedOnWrite        bytes the write path copied (heap buffers into direct memory)
+ * @param fixedSends                sends from registered memory (WRITE_FIXED, WRITEV_FIXED)
+ * @param plainSends                other sends (SEND, SENDMSG, WRITEV)
+ * @param completionQueueOverflows  passes that found the completion queue overflowed (nothing is lost: the kernel
+ *                                  keeps the completions and Ringline fetches them)
+ */
 public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents, long bytesCopiedOnWrite,
-                           long fixedSends, long plainSends) { }
+                           long fixedSends, long plainSends, long completionQueueOverflows) {
+
+    UringMetrics plus(UringMetrics other) {
+        return new UringMetrics(poolSlots + other.poolSlots, slotsInUse + other.slotsInUse,
+                noBufferEvents + other.noBufferEvents, bytesCopiedOnWrite + other.bytesCopiedOnWrite,
+                fixedSends + other.fixedSends, plainSends + other.plainSends,
+                completionQueueOverflows + other.completionQueueOverflows);
+    }
+
+    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0);
+
+    /** The loop thread's running counts. */
+    static final class Counters {
+        long noBufferEvents;
+        long bytesCopiedOnWrite;
+        long fixedSends;
+        long plainSends;
+        long completionQueueOverflows;
+
+        UringMetrics snapshot(long poolSlots, long slotsInUse) {
+            return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, bytesCopiedOnWrite, fixedSends,
+                    plainSends, completionQueueOverflows);
+        }
+    }
+}

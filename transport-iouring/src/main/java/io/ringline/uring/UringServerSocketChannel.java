@@ -1,8 +1,189 @@
 package io.ringline.uring;
 
-/** Skeleton: being written. */
-public abstract class UringServerSocketChannel extends io.netty.channel.AbstractServerChannel
-        implements io.netty.channel.socket.ServerSocketChannel {
-    @Override public java.net.InetSocketAddress localAddress() { return null; }
-    @Override public java.net.InetSocketAddress remoteAddress() { return null; }
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.ringline.uring.linux.Errno;
+import io.ringline.uring.linux.LibC;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.channels.UnresolvedAddressException;
+
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
+
+/**
+ * A listening TCP socket on io_uring: Ringline's {@link ServerSocketChannel}. While {@code AUTO_READ} is on one
+ * multishot accept (5.19) stays armed and every completion is a new {@link UringSocketChannel}; with it off, or
+ * without multishot, each {@code read()} is one accept.
+ */
+public class UringServerSocketChannel extends AbstractUringChannel implements ServerSocketChannel {
+    private final UringServerSocketChannelConfig config;
+    private boolean acceptArmed;
+    private boolean acceptMultishot;
+    private boolean readPending;
+    private boolean readCompleteScheduled;
+    private final Runnable readCompleteTask = this::readComplete;
+
+    public UringServerSocketChannel() {
+        super(null, newSocket(), false);
+        this.config = new UringServerSocketChannelConfig(this);
+    }
+
+    private static LinuxSocket newSocket() {
+        Uring.ensureAvailability();
+        try {
+            return LinuxSocket.newStream();
+        } catch (IOException e) {
+            throw new io.netty.channel.ChannelException("cannot open a TCP socket", e);
+        }
+    }
+
+    @Override
+    public UringServerSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return null;
+    }
+
+    @Override
+    protected SocketAddress remoteAddress0() {
+        return null;
+    }
+
+    @Override
+    protected AbstractUringUnsafe newUnsafe() {
+        return new ServerUnsafe();
+    }
+
+    @Override
+    protected void doBind(SocketAddress local) throws Exception {
+        if (!(local instanceof InetSocketAddress address)) {
+            throw new UnsupportedOperationException("unsupported address type: " + local);
+        }
+        if (address.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        socket.bind(address);
+        socket.listen(config.getBacklog());
+        localAddress = socket.localAddress();
+        active = true;
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+        armAccept();
+    }
+
+    private void armAccept() {
+        if (acceptArmed || !isActive() || !isRegisteredWithRing()) {
+            return;
+        }
+        int flags = LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC;
+        if (config.isAutoRead() && handler().config().isMultishotAccept()) {
+            submissionQueue().prepMultishotAccept(socket.fd(), flags, userData(OP_ACCEPT, 0));
+            acceptMultishot = true;
+        } else {
+            submissionQueue().prepAccept(socket.fd(), 0, 0, flags, userData(OP_ACCEPT, 0));
+            acceptMultishot = false;
+        }
+        acceptArmed = true;
+    }
+
+    @Override
+    void handle(UringIoEvent event) {
+        if (event.op() != OP_ACCEPT) {
+            throw new IllegalStateException("unexpected completion for " + this + ": " + event);
+        }
+        int res = event.res();
+        if ((event.flags() & IORING_CQE_F_MORE) == 0) {
+            acceptArmed = false;
+            acceptMultishot = false;
+        }
+        if (!isOpen()) {
+            if (res >= 0) {
+                LibC.close(res); // accepted while we closed: nobody will serve it
+            }
+            return;
+        }
+        if (res >= 0) {
+            readPending = false;
+            scheduleReadComplete();
+            pipeline().fireChannelRead(new UringSocketChannel(this, LinuxSocket.accepted(res, socket.family()), true));
+        } else if (res == -Errno.ECANCELED) {
+            scheduleReadComplete();
+        } else {
+            // EMFILE, ENFILE, ENOBUFS...: the listener itself is fine; tell the pipeline and keep accepting.
+            scheduleReadComplete();
+            pipeline().fireExceptionCaught(Errno.newIOException("accept", -res));
+        }
+    }
+
+    private void scheduleReadComplete() {
+        if (!readCompleteScheduled) {
+            readCompleteScheduled = true;
+            handler().afterCompletions(readCompleteTask);
+        }
+    }
+
+    private void readComplete() {
+        readCompleteScheduled = false;
+        if (!isOpen()) {
+            return;
+        }
+        pipeline().fireChannelReadComplete();
+        if (!isOpen()) {
+            return;
+        }
+        if (config.isAutoRead() || readPending) {
+            armAccept();
+        } else if (acceptMultishot) {
+            cancelAccept();
+        }
+    }
+
+    void autoReadCleared() {
+        readPending = false;
+        if (acceptMultishot && isRegisteredWithRing()) {
+            cancelAccept();
+        }
+    }
+
+    private void cancelAccept() {
+        submissionQueue().prepCancel(userData(OP_ACCEPT, 0), 0,
+                UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
+        acceptMultishot = false;
+    }
+
+    @Override
+    protected void doDisconnect() {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        throw new UnsupportedOperationException();
+    }
+
+    private final class ServerUnsafe extends AbstractUringUnsafe {
+        @Override
+        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            promise.setFailure(new UnsupportedOperationException("a server channel does not connect"));
+        }
+    }
 }

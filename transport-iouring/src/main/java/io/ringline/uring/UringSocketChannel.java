@@ -1,10 +1,793 @@
 package io.ringline.uring;
 
-/** Skeleton: being written. */
-public abstract class UringSocketChannel extends io.netty.channel.AbstractChannel
-        implements io.netty.channel.socket.SocketChannel {
-    protected UringSocketChannel() { super(null); }
-    @Override public java.net.InetSocketAddress localAddress() { return null; }
-    @Override public io.netty.channel.socket.ServerSocketChannel parent() { return null; }
-    @Override public java.net.InetSocketAddress remoteAddress() { return null; }
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.channel.DefaultFileRegion;
+import io.netty.channel.EventLoop;
+import io.netty.channel.FileRegion;
+import io.netty.channel.RecvByteBufAllocator;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ServerSocketChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import io.ringline.uring.linux.Errno;
+import io.ringline.uring.linux.IoUringStructs.Iovec;
+import io.ringline.uring.linux.IoUringStructs.MsgHdr;
+import io.ringline.uring.linux.SockAddr;
+import io.ringline.uring.ring.BufferPool;
+import io.ringline.uring.ring.SubmissionQueue;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.AlreadyConnectedException;
+import java.nio.channels.ConnectionPendingException;
+import java.nio.channels.UnresolvedAddressException;
+import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
+import static io.ringline.uring.linux.IoUringConstants.IORING_OP_WRITEV_FIXED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A TCP connection on io_uring: Ringline's {@link SocketChannel}, a drop-in for {@code NioSocketChannel} and
+ * {@code EpollSocketChannel}.
+ *
+ * <p>Reads: with the loop's buffer pool, one multishot recv stays armed while {@code AUTO_READ} is on, and each
+ * completion becomes a {@code ByteBuf} wrapping the pool slot the kernel filled; with {@code AUTO_READ} off each
+ * {@code read()} is one recv. Without the pool each recv fills a buffer from {@code RCVBUF_ALLOCATOR}.
+ * {@code channelReadComplete} fires once per loop pass that delivered data, after every completion of that pass,
+ * so an echo flushes once per pass. {@code MaxMessagesPerRead} bounds reads per pass only in the allocator path
+ * (a multishot recv delivers what arrived).
+ *
+ * <p>Writes: one send in flight at a time, gathering every flushed buffer (up to 64): a lone pool slot of this loop
+ * goes out with WRITE_FIXED from registered memory, several with WRITEV_FIXED where the kernel has it (6.15),
+ * anything else with SEND/SENDMSG from the buffers' own memory. Heap buffers are copied to direct memory once.
+ */
+public class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
+    private static final int MAX_IOVECS = 64;
+    /** send(2) flag: no SIGPIPE on a connection the peer closed. */
+    private static final int MSG_NOSIGNAL = 0x4000;
+
+    private final UringSocketChannelConfig config;
+    // Read state.
+    private boolean recvArmed;
+    private boolean recvMultishot;
+    private boolean readPending;
+    private boolean readCompleteScheduled;
+    private boolean waitingForBuffers;
+    private ByteBuf recvBuffer;
+    private final Runnable readCompleteTask = this::readComplete;
+    private final Runnable rearmAfterBuffersFree = this::buffersFreed;
+    // Write state.
+    private boolean sendInFlight;
+    private ByteBuf fileRegionChunk;
+    // Connect state.
+    private ChannelPromise connectPromise;
+    private ScheduledFuture<?> connectTimeout;
+    private InetSocketAddress requestedRemoteAddress;
+    private volatile boolean inputShutdown;
+    private volatile boolean outputShutdown;
+
+    /** A new, unconnected socket. */
+    public UringSocketChannel() {
+        this(null, newSocket(), false);
+    }
+
+    UringSocketChannel(UringServerSocketChannel parent, LinuxSocket socket, boolean active) {
+        super(parent, socket, active);
+        this.config = new UringSocketChannelConfig(this);
+    }
+
+    private static LinuxSocket newSocket() {
+        Uring.ensureAvailability();
+        try {
+            return LinuxSocket.newStream();
+        } catch (IOException e) {
+            throw new io.netty.channel.ChannelException("cannot open a TCP socket", e);
+        }
+    }
+
+    @Override
+    public ServerSocketChannel parent() {
+        return (ServerSocketChannel) super.parent();
+    }
+
+    @Override
+    public UringSocketChannelConfig config() {
+        return config;
+    }
+
+    @Override
+    public InetSocketAddress localAddress() {
+        return (InetSocketAddress) super.localAddress();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) super.remoteAddress();
+    }
+
+    @Override
+    protected AbstractUringUnsafe newUnsafe() {
+        return new SocketUnsafe();
+    }
+
+    @Override
+    void handle(UringIoEvent event) {
+        switch (event.op()) {
+            case OP_RECV -> recvCompleted(event.res(), event.flags());
+            case OP_SEND -> sendCompleted(event.res());
+            case OP_CONNECT -> connectCompleted(event.res());
+            default -> throw new IllegalStateException("unexpected completion for " + this + ": " + event);
+        }
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+        armRecv();
+    }
+
+    private void armRecv() {
+        if (recvArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()) {
+            return;
+        }
+        SubmissionQueue queue = submissionQueue();
+        BufferPool pool = handler().bufferPool();
+        if (pool != null) {
+            if (config.isAutoRead() && handler().config().isMultishotRecv()) {
+                queue.prepRecvMultishot(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
+                recvMultishot = true;
+            } else {
+                queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
+                recvMultishot = false;
+            }
+        } else {
+            RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+            ByteBuf buffer = allocHandle.allocate(config.getAllocator());
+            if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
+                ByteBuf direct = config.getAllocator().directBuffer(buffer.capacity());
+                buffer.release();
+                buffer = direct;
+            }
+            recvBuffer = buffer;
+            queue.prepRecv(socket.fd(), addressOf(buffer, buffer.writerIndex(), buffer.writableBytes()),
+                    buffer.writableBytes(), 0, userData(OP_RECV, 0));
+            recvMultishot = false;
+        }
+        recvArmed = true;
+        if (!readCompleteScheduled) {
+            unsafe().recvBufAllocHandle().reset(config);
+        }
+    }
+
+    private void recvCompleted(int res, int flags) {
+        if ((flags & IORING_CQE_F_MORE) == 0) {
+            recvArmed = false;
+            recvMultishot = false;
+        }
+        ByteBuf buffer;
+        boolean pooled = (flags & IORING_CQE_F_BUFFER) != 0;
+        if (pooled) {
+            buffer = res > 0 ? handler().takeSlot(flags >>> IORING_CQE_BUFFER_SHIFT, res) : null;
+        } else {
+            buffer = recvBuffer;
+            recvBuffer = null;
+        }
+        if (!isOpen()) {
+            ReferenceCountUtil.release(buffer);
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        if (res > 0) {
+            if (!pooled) {
+                buffer.writerIndex(buffer.writerIndex() + res);
+            }
+            allocHandle.lastBytesRead(res);
+            allocHandle.incMessagesRead(1);
+            readPending = false;
+            scheduleReadComplete();
+            pipeline().fireChannelRead(buffer);
+            if (!recvArmed && (config.isAutoRead() || readPending) && !readCompleteScheduled) {
+                armRecv();
+            }
+            return;
+        }
+        ReferenceCountUtil.release(buffer);
+        if (res == 0) {
+            allocHandle.lastBytesRead(-1);
+            readPending = false;
+            inputClosedByPeer();
+        } else if (res == -Errno.ENOBUFS) {
+            noBuffers();
+        } else if (res == -Errno.ECANCELED) {
+            if (config.isAutoRead() || readPending) {
+                scheduleReadComplete(); // re-armed there, after the pass
+            }
+        } else {
+            readFailed(Errno.newIOException("recv", -res));
+        }
+    }
+
+    private void scheduleReadComplete() {
+        if (!readCompleteScheduled) {
+            readCompleteScheduled = true;
+            handler().afterCompletions(readCompleteTask);
+        }
+    }
+
+    /** After the loop handled a pass of completions: one channelReadComplete, then keep reading if wanted. */
+    private void readComplete() {
+        readCompleteScheduled = false;
+        if (!isOpen()) {
+            return;
+        }
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        allocHandle.readComplete();
+        pipeline().fireChannelReadComplete();
+        if (!isOpen()) {
+            return;
+        }
+        if (config.isAutoRead() || readPending) {
+            armRecv();
+        } else if (recvMultishot) {
+            cancelRecv();
+        }
+    }
+
+    /** AUTO_READ went off: stop a multishot recv; what it already received is still delivered. */
+    void autoReadCleared() {
+        readPending = false;
+        if (recvMultishot && isRegisteredWithRing()) {
+            cancelRecv();
+        }
+    }
+
+    private void cancelRecv() {
+        submissionQueue().prepCancel(userData(OP_RECV, 0), 0, UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
+        recvMultishot = false; // its last completion (-ECANCELED or data without F_MORE) clears recvArmed
+    }
+
+    private void noBuffers() {
+        handler().counters().noBufferEvents++;
+        BufferPool pool = handler().bufferPool();
+        boolean grew = false;
+        try {
+            grew = pool.canGrow() && pool.grow();
+        } catch (IOException e) {
+            pipeline().fireExceptionCaught(e);
+        }
+        if (grew) {
+            armRecv();
+            return;
+        }
+        pipeline().fireUserEventTriggered(UringBufferPoolEvent.EXHAUSTED);
+        waitingForBuffers = true;
+        handler().whenBuffersFree(rearmAfterBuffersFree);
+    }
+
+    private void buffersFreed() {
+        waitingForBuffers = false;
+        if (!isOpen()) {
+            return;
+        }
+        pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
+        if (config.isAutoRead() || readPending) {
+            armRecv();
+        }
+    }
+
+    private void inputClosedByPeer() {
+        if (readCompleteScheduled) {
+            readCompleteScheduled = false; // fire it now, before the shutdown events
+            unsafe().recvBufAllocHandle().readComplete();
+            pipeline().fireChannelReadComplete();
+        }
+        if (!isOpen()) {
+            return;
+        }
+        if (config.isAllowHalfClosure()) {
+            if (!inputShutdown) {
+                inputShutdown = true;
+                pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            }
+        } else {
+            unsafe().close(unsafe().voidPromise());
+        }
+    }
+
+    private void readFailed(IOException cause) {
+        if (readCompleteScheduled) {
+            readCompleteScheduled = false;
+            pipeline().fireChannelReadComplete();
+        }
+        ((AbstractUringUnsafe) unsafe()).closeOnError(cause);
+    }
+
+    // ---------------------------------------------------------------- writes
+
+    @Override
+    protected Object filterOutboundMessage(Object msg) {
+        if (msg instanceof ByteBuf buffer) {
+            if (buffer.isDirect() && !(buffer instanceof CompositeByteBuf c && hasHeapComponent(c))) {
+                return msg;
+            }
+            int readable = buffer.readableBytes();
+            ByteBuf direct = config.getAllocator().directBuffer(readable);
+            direct.writeBytes(buffer, buffer.readerIndex(), readable);
+            buffer.release();
+            if (isRegisteredWithRing()) {
+                handler().counters().bytesCopiedOnWrite += readable;
+            }
+            return direct;
+        }
+        if (msg instanceof FileRegion) {
+            return msg;
+        }
+        throw new UnsupportedOperationException("unsupported message type: " + msg.getClass().getName()
+                + " (expected ByteBuf or FileRegion)");
+    }
+
+    private static boolean hasHeapComponent(CompositeByteBuf composite) {
+        for (int i = 0; i < composite.numComponents(); i++) {
+            if (!composite.component(i).isDirect()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    protected void doWrite(ChannelOutboundBuffer in) throws Exception {
+        if (sendInFlight || !isRegisteredWithRing()) {
+            return;
+        }
+        Object message = in.current();
+        if (message == null) {
+            return;
+        }
+        if (message instanceof FileRegion region) {
+            writeFileRegion(in, region);
+            return;
+        }
+        UringIoHandler handler = handler();
+        if (in.size() == 1 || !(in.current() instanceof ByteBuf)) {
+            writeOne((ByteBuf) message);
+        } else {
+            writeGathering(handler, in);
+        }
+        sendInFlight = true;
+    }
+
+    private void writeOne(ByteBuf buffer) throws IOException {
+        UringIoHandler handler = handler();
+        int readable = buffer.readableBytes();
+        if (buffer instanceof PoolSlotByteBuf slot && handler.ownsSlot(slot)) {
+            int fixedIndex = handler.bufferPool().fixedBufferIndex(slot.slot());
+            if (fixedIndex >= 0) {
+                submissionQueue().prepWriteFixed(socket.fd(), slot.address(buffer.readerIndex()), readable, 0,
+                        (short) fixedIndex, userData(OP_SEND, 0));
+                handler.counters().fixedSends++;
+                return;
+            }
+        }
+        if (buffer.nioBufferCount() == 1) {
+            submissionQueue().prepSend(socket.fd(), addressOf(buffer, buffer.readerIndex(), readable), readable,
+                    MSG_NOSIGNAL, userData(OP_SEND, 0));
+            handler.counters().plainSends++;
+            return;
+        }
+        long iovecs = handler.scratch((int) (Iovec.SIZE * MAX_IOVECS));
+        int count = addIovecs(buffer, iovecs, 0);
+        prepSendmsg(handler, iovecs, count);
+    }
+
+    private void writeGathering(UringIoHandler handler, ChannelOutboundBuffer in) throws Exception {
+        long iovecs = handler.scratch((int) (Iovec.SIZE * MAX_IOVECS));
+        int[] state = {0, -2}; // iovec count; the fixed buffer all of them lie in (-2: none yet, -1: not all fixed)
+        in.forEachFlushedMessage(message -> {
+            if (!(message instanceof ByteBuf buffer)) {
+                return false; // a FileRegion: written on its own once the buffers before it are out
+            }
+            if (!buffer.isReadable()) {
+                return true;
+            }
+            if (buffer instanceof PoolSlotByteBuf slot && handler.ownsSlot(slot)) {
+                if (state[0] == MAX_IOVECS) {
+                    return false;
+                }
+                int fixed = handler.bufferPool().fixedBufferIndex(slot.slot());
+                state[1] = state[1] == -2 || state[1] == fixed ? fixed : -1;
+                writeIovec(iovecs, state[0]++, slot.address(buffer.readerIndex()), buffer.readableBytes());
+                return true;
+            }
+            if (state[0] + buffer.nioBufferCount() > MAX_IOVECS) {
+                return false;
+            }
+            state[1] = -1;
+            state[0] = addIovecs(buffer, iovecs, state[0]);
+            return true;
+        });
+        int count = state[0];
+        if (count == 0) {
+            // Only empty buffers were flushed: let the completion path remove them.
+            submissionQueue().prepNop(userData(OP_SEND, 0));
+            return;
+        }
+        if (state[1] >= 0 && handler.ring().supportsOpcode(IORING_OP_WRITEV_FIXED)) {
+            submissionQueue().prepWritevFixed(socket.fd(), iovecs, count, 0, (short) state[1], userData(OP_SEND, 0));
+            handler.counters().fixedSends++;
+        } else {
+            prepSendmsg(handler, iovecs, count);
+        }
+    }
+
+    private void prepSendmsg(UringIoHandler handler, long iovecs, int count) throws IOException {
+        long msghdr = handler.scratch((int) MsgHdr.SIZE);
+        MemorySegment header = MemorySegment.ofAddress(msghdr).reinterpret(MsgHdr.SIZE);
+        header.fill((byte) 0);
+        header.set(JAVA_LONG, MsgHdr.IOV, iovecs);
+        header.set(JAVA_LONG, MsgHdr.IOVLEN, count);
+        submissionQueue().prepSendmsg(socket.fd(), msghdr, MSG_NOSIGNAL, userData(OP_SEND, 0));
+        handler.counters().plainSends++;
+    }
+
+    private static int addIovecs(ByteBuf buffer, long iovecs, int index) {
+        if (buffer.nioBufferCount() == 1) {
+            writeIovec(iovecs, index++, addressOf(buffer, buffer.readerIndex(), buffer.readableBytes()),
+                    buffer.readableBytes());
+            return index;
+        }
+        for (ByteBuffer part : buffer.nioBuffers()) {
+            if (part.hasRemaining()) {
+                writeIovec(iovecs, index++, MemorySegment.ofBuffer(part).address(), part.remaining());
+            }
+        }
+        return index;
+    }
+
+    private static void writeIovec(long iovecs, int index, long address, int length) {
+        MemorySegment iovec = MemorySegment.ofAddress(iovecs + index * Iovec.SIZE).reinterpret(Iovec.SIZE);
+        iovec.set(JAVA_LONG, Iovec.BASE, address);
+        iovec.set(JAVA_LONG, Iovec.LEN, length);
+    }
+
+    /** The native address of {@code buffer}'s byte at {@code index}; the buffer is direct and contiguous. */
+    static long addressOf(ByteBuf buffer, int index, int length) {
+        if (buffer.hasMemoryAddress()) {
+            return buffer.memoryAddress() + index;
+        }
+        return MemorySegment.ofBuffer(buffer.internalNioBuffer(index, length)).address();
+    }
+
+    private void sendCompleted(int res) {
+        sendInFlight = false;
+        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        if (fileRegionChunk != null) {
+            fileRegionSent(in, res);
+            return;
+        }
+        if (in == null || !isOpen()) {
+            return; // closed meanwhile: close() failed and released what was queued
+        }
+        if (res < 0) {
+            if (res != -Errno.ECANCELED) {
+                ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
+            }
+            return;
+        }
+        in.removeBytes(res);
+        if (!in.isEmpty()) {
+            ((AbstractUringUnsafe) unsafe()).flushAgain();
+        }
+    }
+
+    /**
+     * FileRegions go out a chunk at a time: {@code transferTo} into a direct buffer, then a send. This serves any
+     * FileRegion (DefaultFileRegion's transferTo reads the file with FileChannel), at the cost of one copy.
+     */
+    private void writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
+        if (region instanceof DefaultFileRegion file) {
+            validateFileRegion(file, region.transferred());
+        }
+        long remaining = region.count() - region.transferred();
+        if (remaining <= 0) {
+            in.remove();
+            if (!in.isEmpty()) {
+                ((AbstractUringUnsafe) unsafe()).flushAgain();
+            }
+            return;
+        }
+        int chunkSize = (int) Math.min(remaining, 64 * 1024);
+        ByteBuf chunk = config.getAllocator().directBuffer(chunkSize);
+        ByteBuffer target = chunk.internalNioBuffer(0, chunkSize);
+        WritableByteChannel sink = new WritableByteChannel() {
+            @Override
+            public int write(ByteBuffer src) {
+                int n = Math.min(src.remaining(), target.remaining());
+                ByteBuffer slice = src.slice(src.position(), n);
+                target.put(slice);
+                src.position(src.position() + n);
+                return n;
+            }
+
+            @Override
+            public boolean isOpen() {
+                return true;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        long read;
+        try {
+            read = region.transferTo(sink, region.transferred());
+        } catch (IOException | RuntimeException e) {
+            chunk.release();
+            throw e;
+        }
+        if (read <= 0) {
+            chunk.release();
+            throw new IOException("FileRegion " + region + " transferred nothing at position " + region.transferred()
+                    + " of " + region.count());
+        }
+        chunk.writerIndex((int) read);
+        fileRegionChunk = chunk;
+        submissionQueue().prepSend(socket.fd(), addressOf(chunk, 0, (int) read), (int) read, MSG_NOSIGNAL,
+                userData(OP_SEND, 0));
+        handler().counters().plainSends++;
+        sendInFlight = true;
+    }
+
+    private void fileRegionSent(ChannelOutboundBuffer in, int res) {
+        ByteBuf chunk = fileRegionChunk;
+        fileRegionChunk = null;
+        int sent = Math.max(res, 0);
+        chunk.release();
+        if (in == null || !isOpen()) {
+            return;
+        }
+        if (res < 0) {
+            if (res != -Errno.ECANCELED) {
+                ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
+            }
+            return;
+        }
+        FileRegion region = (FileRegion) in.current();
+        // transferTo advanced the region's source position but not its transferred() count; the send did.
+        in.progress(sent);
+        if (region != null && region.transferred() >= region.count()) {
+            in.remove();
+        }
+        if (!in.isEmpty()) {
+            ((AbstractUringUnsafe) unsafe()).flushAgain();
+        }
+    }
+
+    // ---------------------------------------------------------------- connect, shutdown, close
+
+    private void connectCompleted(int res) {
+        ChannelPromise promise = connectPromise;
+        connectPromise = null;
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (promise == null) {
+            return; // timed out or cancelled: the channel is closing
+        }
+        if (res < 0) {
+            IOException cause = Errno.newIOException("connect(" + requestedRemoteAddress + ")", -res);
+            promise.tryFailure(cause);
+            unsafe().closeForcibly();
+            unsafe().close(unsafe().voidPromise());
+            return;
+        }
+        active = true;
+        remoteAddress = requestedRemoteAddress;
+        localAddress = socket.localAddress();
+        boolean promiseSet = promise.trySuccess();
+        pipeline().fireChannelActive();
+        if (!promiseSet) {
+            unsafe().close(unsafe().voidPromise()); // the user cancelled the connect meanwhile
+        }
+    }
+
+    @Override
+    protected void doBind(SocketAddress local) throws Exception {
+        socket.bind(checkAddress(local));
+        localAddress = socket.localAddress();
+    }
+
+    private static InetSocketAddress checkAddress(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress inet)) {
+            throw new UnsupportedOperationException("unsupported address type: " + address);
+        }
+        if (inet.isUnresolved()) {
+            throw new UnresolvedAddressException();
+        }
+        return inet;
+    }
+
+    @Override
+    protected void doDisconnect() throws Exception {
+        doClose();
+    }
+
+    @Override
+    void closeResources() {
+        ChannelPromise promise = connectPromise;
+        if (promise != null) {
+            connectPromise = null;
+            promise.tryFailure(new java.nio.channels.ClosedChannelException());
+        }
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+            connectTimeout = null;
+        }
+        if (recvBuffer != null) {
+            recvBuffer.release();
+            recvBuffer = null;
+        }
+        if (fileRegionChunk != null) {
+            fileRegionChunk.release();
+            fileRegionChunk = null;
+        }
+    }
+
+    @Override
+    protected void doShutdownOutput() throws Exception {
+        socket.shutdown(false, true);
+        outputShutdown = true;
+    }
+
+    @Override
+    public boolean isInputShutdown() {
+        return inputShutdown || !isOpen();
+    }
+
+    @Override
+    public boolean isOutputShutdown() {
+        return outputShutdown || !isOpen();
+    }
+
+    @Override
+    public boolean isShutdown() {
+        return isInputShutdown() && isOutputShutdown();
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput() {
+        return shutdownOutput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownOutput(ChannelPromise promise) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        } else {
+            loop.execute(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+        }
+        return promise;
+    }
+
+    @Override
+    public ChannelFuture shutdownInput() {
+        return shutdownInput(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdownInput(ChannelPromise promise) {
+        EventLoop loop = eventLoop();
+        if (loop.inEventLoop()) {
+            shutdownInput0(promise);
+        } else {
+            loop.execute(() -> shutdownInput0(promise));
+        }
+        return promise;
+    }
+
+    private void shutdownInput0(ChannelPromise promise) {
+        try {
+            socket.shutdown(true, false);
+            inputShutdown = true;
+            promise.setSuccess();
+        } catch (Throwable t) {
+            promise.setFailure(t);
+        }
+    }
+
+    @Override
+    public ChannelFuture shutdown() {
+        return shutdown(newPromise());
+    }
+
+    @Override
+    public ChannelFuture shutdown(ChannelPromise promise) {
+        ChannelFuture output = shutdownOutput();
+        if (output.isDone()) {
+            shutdownInputAfter(output, promise);
+        } else {
+            output.addListener((ChannelFuture f) -> shutdownInputAfter(f, promise));
+        }
+        return promise;
+    }
+
+    private void shutdownInputAfter(ChannelFuture output, ChannelPromise promise) {
+        ChannelFuture input = shutdownInput();
+        input.addListener((ChannelFuture f) -> {
+            Throwable cause = output.cause() != null ? output.cause() : f.cause();
+            if (cause == null) {
+                promise.setSuccess();
+            } else {
+                promise.setFailure(cause);
+            }
+        });
+    }
+
+    private final class SocketUnsafe extends AbstractUringUnsafe {
+        @Override
+        public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
+            if (!promise.setUncancellable() || !ensureOpen(promise)) {
+                return;
+            }
+            try {
+                if (connectPromise != null) {
+                    throw new ConnectionPendingException();
+                }
+                if (active) {
+                    throw new AlreadyConnectedException();
+                }
+                InetSocketAddress target = checkAddress(remote);
+                if (local != null) {
+                    doBind(local);
+                }
+                UringIoHandler handler = handler();
+                long sockaddr = handler.scratch(SockAddr.STORAGE_SIZE);
+                int length = socket.writeAddress(MemorySegment.ofAddress(sockaddr).reinterpret(SockAddr.STORAGE_SIZE),
+                        target);
+                submissionQueue().prepConnect(socket.fd(), sockaddr, length, userData(OP_CONNECT, 0));
+                requestedRemoteAddress = target;
+                connectPromise = promise;
+                int timeoutMillis = config.getConnectTimeoutMillis();
+                if (timeoutMillis > 0) {
+                    connectTimeout = eventLoop().schedule(() -> connectTimedOut(target, timeoutMillis),
+                            timeoutMillis, TimeUnit.MILLISECONDS);
+                }
+            } catch (Throwable t) {
+                promise.tryFailure(annotateConnectException(t, remote));
+                closeIfClosed();
+            }
+        }
+
+        private void connectTimedOut(InetSocketAddress target, int timeoutMillis) {
+            ChannelPromise promise = connectPromise;
+            if (promise == null || promise.isDone()) {
+                return;
+            }
+            connectPromise = null;
+            connectTimeout = null;
+            promise.tryFailure(new ConnectTimeoutException("connection timed out after " + timeoutMillis + " ms: "
+                    + target));
+            close(voidPromise());
+        }
+
+    }
 }

@@ -45,11 +45,16 @@ public final class IoUringConstants {
     public static final int IORING_REGISTER_BUFFERS = 0;
     public static final int IORING_UNREGISTER_BUFFERS = 1;
     public static final int IORING_REGISTER_PROBE = 8;
+    public static final int IORING_REGISTER_BUFFERS2 = 15;                 // 5.13
+    public static final int IORING_REGISTER_BUFFERS_UPDATE = 16;           // 5.13
     public static final int IORING_REGISTER_ENABLE_RINGS = 12;
     public static final int IORING_REGISTER_RING_FDS = 20;                 // 5.18
     public static final int IORING_UNREGISTER_RING_FDS = 21;               // 5.18
     public static final int IORING_REGISTER_PBUF_RING = 22;                // 5.19
     public static final int IORING_UNREGISTER_PBUF_RING = 23;              // 5.19
+
+    /** io_uring_rsrc_register.flags: an empty table to fill with IORING_REGISTER_BUFFERS_UPDATE (5.19). */
+    public static final int IORING_RSRC_REGISTER_SPARSE = 1;
 
     /** io_uring_probe_op.flags: the opcode is supported. */
     public static final int IO_URING_OP_SUPPORTED = 1;
@@ -73,9 +78,9 @@ public final class IoUringConstants {
     public static final byte IORING_OP_SPLICE = 30;
     public static final byte IORING_OP_SHUTDOWN = 34;
     public static final byte IORING_OP_SEND_ZC = 47;                       // 6.0
-    public static final byte IORING_OP_WRITEV_FIXED = 60;                  // 6.15
+    public static final byte IORING_OP_WRITEV_FIXED = 61;                  // 6.15
     /** One past the highest opcode this class knows. */
-    public static final int IORING_OP_LAST = 61;
+    public static final int IORING_OP_LAST = 65;
 
     // io_uring_sqe.flags
     public static final byte IOSQE_FIXED_FILE = 1 << 0;

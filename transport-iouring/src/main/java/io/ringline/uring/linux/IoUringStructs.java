@@ -120,6 +120,29 @@ public final class IoUringStructs {
         public static final long BGID = offset(LAYOUT, "bgid");
     }
 
+    /** {@code struct io_uring_rsrc_register}, the argument of IORING_REGISTER_BUFFERS2. */
+    public static final class RsrcRegister {
+        private RsrcRegister() { }
+
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("nr"), JAVA_INT.withName("flags"), JAVA_LONG.withName("resv2"),
+                JAVA_LONG.withName("data"), JAVA_LONG.withName("tags"));
+        public static final long NR = offset(LAYOUT, "nr");
+        public static final long FLAGS = offset(LAYOUT, "flags");
+    }
+
+    /** {@code struct io_uring_rsrc_update2}, the argument of IORING_REGISTER_BUFFERS_UPDATE. */
+    public static final class RsrcUpdate2 {
+        private RsrcUpdate2() { }
+
+        public static final StructLayout LAYOUT = MemoryLayout.structLayout(
+                JAVA_INT.withName("offset"), JAVA_INT.withName("resv"), JAVA_LONG.withName("data"),
+                JAVA_LONG.withName("tags"), JAVA_INT.withName("nr"), JAVA_INT.withName("resv2"));
+        public static final long OFFSET = offset(LAYOUT, "offset");
+        public static final long DATA = offset(LAYOUT, "data");
+        public static final long NR = offset(LAYOUT, "nr");
+    }
+
     /** {@code struct io_uring_getevents_arg}, passed to io_uring_enter(2) with IORING_ENTER_EXT_ARG (5.11). */
     public static final class GeteventsArg {
         private GeteventsArg() { }

@@ -4,6 +4,8 @@ import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.IoUringStructs.GeteventsArg;
 import io.ringline.uring.linux.IoUringStructs.Params;
 import io.ringline.uring.linux.IoUringStructs.Probe;
+import io.ringline.uring.linux.IoUringStructs.RsrcRegister;
+import io.ringline.uring.linux.IoUringStructs.RsrcUpdate2;
 import io.ringline.uring.linux.IoUringStructs.Sqe;
 import io.ringline.uring.linux.IoUringStructs.Timespec;
 import io.ringline.uring.linux.LibC;
@@ -214,17 +216,40 @@ public final class Ring implements AutoCloseable {
     }
 
     /**
-     * IORING_REGISTER_BUFFERS with one iovec: {@code length} bytes at {@code address} become fixed buffer index 0,
-     * for READ/WRITE_FIXED and sends with IORING_RECVSEND_FIXED_BUF. The kernel pins the pages and charges them to
-     * RLIMIT_MEMLOCK (unless the process has CAP_IPC_LOCK), so ENOMEM here usually means {@code ulimit -l}.
+     * IORING_REGISTER_BUFFERS2 with IORING_RSRC_REGISTER_SPARSE (5.19): an empty table of {@code count} fixed buffers,
+     * filled one index at a time by {@link #updateBuffer}, so a pool can register memory as it grows.
      */
-    public void registerBuffer(long address, long length) throws IOException {
+    public void registerBufferTable(int count) throws IOException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
+            register.set(JAVA_INT, RsrcRegister.NR, count);
+            register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
+            Errno.check("io_uring_register(IORING_REGISTER_BUFFERS2, sparse, " + count + " buffers)",
+                    LibC.ioUringRegister(fd, IORING_REGISTER_BUFFERS2, register.address(),
+                            (int) RsrcRegister.LAYOUT.byteSize()));
+        }
+    }
+
+    /**
+     * IORING_REGISTER_BUFFERS_UPDATE: {@code length} bytes at {@code address} become fixed buffer {@code index}, for
+     * READ/WRITE_FIXED and sends with IORING_RECVSEND_FIXED_BUF. The kernel pins the pages and charges them to
+     * RLIMIT_MEMLOCK (unless the process has CAP_IPC_LOCK), so ENOMEM here means {@code ulimit -l} is too low.
+     */
+    public void updateBuffer(int index, long address, long length) throws IOException {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment iovec = scratch.allocate(16, 8);
             iovec.set(JAVA_LONG, 0, address);
             iovec.set(JAVA_LONG, 8, length);
-            Errno.check("io_uring_register(IORING_REGISTER_BUFFERS, " + length + " bytes)",
-                    LibC.ioUringRegister(fd, IORING_REGISTER_BUFFERS, iovec.address(), 1));
+            MemorySegment update = scratch.allocate(RsrcUpdate2.LAYOUT);
+            update.set(JAVA_INT, RsrcUpdate2.OFFSET, index);
+            update.set(JAVA_LONG, RsrcUpdate2.DATA, iovec.address());
+            update.set(JAVA_INT, RsrcUpdate2.NR, 1);
+            int ret = LibC.ioUringRegister(fd, IORING_REGISTER_BUFFERS_UPDATE, update.address(),
+                    (int) RsrcUpdate2.LAYOUT.byteSize());
+            if (ret < 0) {
+                throw Errno.newIOException("io_uring_register(IORING_REGISTER_BUFFERS_UPDATE, buffer " + index + ", "
+                        + length + " bytes)", -ret);
+            }
         }
     }
 

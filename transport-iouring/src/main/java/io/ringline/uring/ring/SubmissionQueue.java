@@ -265,6 +265,16 @@ public final class SubmissionQueue {
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, timeoutFlags);
     }
 
+    /** Any operation, field by field: for callers that bring their own SQE contents. */
+    public void prep(byte opcode, byte flags, short ioprio, int fd, long offset, long address, int length,
+                     int opFlags, short bufferIndex, long userData) {
+        long sqe = prepRw(opcode, fd, address, length, offset, userData);
+        sqes.set(JAVA_BYTE, sqe + Sqe.FLAGS, flags);
+        sqes.set(JAVA_SHORT, sqe + Sqe.IOPRIO, ioprio);
+        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, opFlags);
+        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
+    }
+
     /** Sets IOSQE_* flags (e.g. IOSQE_IO_LINK, IOSQE_CQE_SKIP_SUCCESS) on the SQE prepared last. */
     public void setFlagsOnLast(byte flags) {
         orFlags(tailSqe(), flags);

@@ -1,0 +1,187 @@
+package io.ringline.uring.ring;
+
+import io.ringline.uring.linux.Errno;
+import io.ringline.uring.linux.ErrnoException;
+import io.ringline.uring.linux.LibC;
+
+import java.io.IOException;
+
+/**
+ * A pool of fixed-size io buffers ("slots") for one ring, the design of the original D echo server: page-aligned
+ * chunks of memory, each registered with the ring as one fixed buffer (so sends from a slot can use WRITE_FIXED),
+ * all slots offered to the kernel through one provided {@link BufferRing} (so receives pick a free slot
+ * themselves). A slot's id is its buffer id in the ring. Grows a chunk at a time up to a cap.
+ *
+ * <p>Registration is optional: where it fails (ENOMEM under a low {@code ulimit -l}, or a kernel without sparse
+ * buffer tables) the pool still receives, and {@link #fixedBufferIndex} answers -1 so sends go out plain.
+ *
+ * <p>Not thread-safe: the ring's thread owns it.
+ */
+public final class BufferPool implements AutoCloseable {
+    private final Ring ring;
+    private final BufferRing bufferRing;
+    private final int slotSize;
+    private final int slotsPerChunk;
+    private final long chunkSize;
+    private final long[] chunkAddresses;
+    private final boolean[] chunkRegistered;
+    private final boolean registrationWanted;
+    private IOException registrationFailure;
+    private int chunks;
+    private int slotsInUse;
+    private boolean closed;
+
+    private BufferPool(Ring ring, BufferRing bufferRing, int slotSize, int slotsPerChunk, int maxChunks,
+                       boolean registrationWanted, IOException registrationFailure) {
+        this.ring = ring;
+        this.bufferRing = bufferRing;
+        this.slotSize = slotSize;
+        this.slotsPerChunk = slotsPerChunk;
+        this.chunkSize = (long) slotSize * slotsPerChunk;
+        this.chunkAddresses = new long[maxChunks];
+        this.chunkRegistered = new boolean[maxChunks];
+        this.registrationWanted = registrationWanted;
+        this.registrationFailure = registrationFailure;
+    }
+
+    /**
+     * Creates a pool of {@code slotsPerChunk} slots of {@code slotSize} bytes, published as buffer group
+     * {@code groupId}, able to grow to {@code maxSlots}.
+     *
+     * @param register whether to register the memory as fixed buffers (failures are kept, see
+     *                 {@link #registrationFailure()})
+     * @throws IOException when the provided buffer ring or the first chunk cannot be set up (e.g. a kernel before
+     *                     5.19: EINVAL)
+     */
+    public static BufferPool create(Ring ring, short groupId, int slotSize, int slotsPerChunk, int maxSlots,
+                                    boolean register) throws IOException {
+        int maxChunks = Math.max(1, (maxSlots + slotsPerChunk - 1) / slotsPerChunk);
+        int ringEntries = Integer.highestOneBit(Math.max(1, maxChunks * slotsPerChunk - 1)) << 1;
+        if (ringEntries > 32768) {
+            throw new IllegalArgumentException("a buffer ring holds at most 32768 slots: " + maxChunks * slotsPerChunk);
+        }
+        IOException registrationFailure = null;
+        if (register) {
+            try {
+                ring.registerBufferTable(maxChunks);
+            } catch (IOException e) {
+                registrationFailure = e;
+            }
+        }
+        BufferRing bufferRing = BufferRing.register(ring, groupId, ringEntries);
+        BufferPool pool = new BufferPool(ring, bufferRing, slotSize, slotsPerChunk, maxChunks,
+                register && registrationFailure == null, registrationFailure);
+        try {
+            if (!pool.grow()) {
+                throw new IllegalStateException("cannot happen: a new pool has room for its first chunk");
+            }
+        } catch (IOException | RuntimeException e) {
+            pool.close();
+            throw e;
+        }
+        return pool;
+    }
+
+    /**
+     * Adds a chunk of slots, if below the cap, and offers them to the kernel. Returns false at the cap.
+     *
+     * @throws IOException when the memory cannot be mapped
+     */
+    public boolean grow() throws IOException {
+        if (chunks == chunkAddresses.length) {
+            return false;
+        }
+        long address = LibC.mmap(chunkSize, LibC.PROT_READ | LibC.PROT_WRITE,
+                LibC.MAP_PRIVATE | LibC.MAP_ANONYMOUS | LibC.MAP_POPULATE, -1, 0);
+        if (address < 0) {
+            throw Errno.newIOException("mmap(buffer pool chunk, " + chunkSize + " bytes)", (int) -address);
+        }
+        int chunk = chunks++;
+        chunkAddresses[chunk] = address;
+        if (registrationWanted && registrationFailure == null) {
+            try {
+                ring.updateBuffer(chunk, address, chunkSize);
+                chunkRegistered[chunk] = true;
+            } catch (IOException e) {
+                registrationFailure = e; // later chunks stay unregistered too: the limit will not have moved
+            }
+        }
+        int firstSlot = chunk * slotsPerChunk;
+        for (int slot = firstSlot; slot < firstSlot + slotsPerChunk; slot++) {
+            bufferRing.add(slotAddress(slot), slotSize, (short) slot);
+        }
+        bufferRing.publish();
+        return true;
+    }
+
+    public short groupId() {
+        return bufferRing.groupId();
+    }
+
+    public int slotSize() {
+        return slotSize;
+    }
+
+    /** Slots in the pool, free or not. */
+    public int slots() {
+        return chunks * slotsPerChunk;
+    }
+
+    /** Slots the kernel filled and that have not been {@linkplain #recycle recycled}. */
+    public int slotsInUse() {
+        return slotsInUse;
+    }
+
+    public boolean canGrow() {
+        return chunks < chunkAddresses.length;
+    }
+
+    /** Why registering (some of) the memory as fixed buffers failed, or null. */
+    public IOException registrationFailure() {
+        return registrationFailure;
+    }
+
+    /** Whether the registration failed for lack of locked memory (RLIMIT_MEMLOCK). */
+    public boolean registrationHitMemlock() {
+        return registrationFailure instanceof ErrnoException e && e.errno() == Errno.ENOMEM;
+    }
+
+    public long slotAddress(int slot) {
+        return chunkAddresses[slot / slotsPerChunk] + (long) (slot % slotsPerChunk) * slotSize;
+    }
+
+    /** The fixed buffer index that covers {@code slot}, or -1 when its chunk is not registered. */
+    public int fixedBufferIndex(int slot) {
+        int chunk = slot / slotsPerChunk;
+        return chunkRegistered[chunk] ? chunk : -1;
+    }
+
+    /** Notes that a completion handed {@code slot} to us: it is ours until {@link #recycle}d. */
+    public void taken(int slot) {
+        slotsInUse++;
+    }
+
+    /** Offers {@code slot} to the kernel again (visible after {@link #publish()}). */
+    public void recycle(int slot) {
+        slotsInUse--;
+        bufferRing.add(slotAddress(slot), slotSize, (short) slot);
+    }
+
+    /** Publishes recycled slots to the kernel; call once per batch of completions rather than per slot. */
+    public void publish() {
+        bufferRing.publish();
+    }
+
+    /** Unregisters the buffer ring and unmaps the memory. Slots still referenced must not be touched after this. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        bufferRing.close();
+        for (int chunk = 0; chunk < chunks; chunk++) {
+            LibC.munmap(chunkAddresses[chunk], chunkSize);
+        }
+    }
+}
