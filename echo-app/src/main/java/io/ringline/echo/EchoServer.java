@@ -1,0 +1,141 @@
+package io.ringline.echo;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/**
+ * Command-line echo server, used to compare Ringline with Netty's own transports under the same
+ * handler. Exit codes: 0 after a normal shutdown, 1 when the server cannot start, 2 for bad flags.
+ */
+@Command(name = "echo-server", sortOptions = false,
+        description = "Echoes every byte it receives, over the chosen Netty transport.")
+public final class EchoServer implements Callable<Integer> {
+
+    @Option(names = "--transport", paramLabel = "NAME", defaultValue = "auto", converter = TransportConverter.class,
+            description = "ringline, epoll, netty-iouring, nio or auto (default: ${DEFAULT-VALUE}: "
+                    + "ringline if io_uring is available, else epoll, else nio).")
+    Optional<Transport> transport;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to bind (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Option(names = "--port", defaultValue = "12345", description = "Port to bind, 0 for any (default: ${DEFAULT-VALUE}).")
+    int port;
+
+    @Option(names = "--threads", paramLabel = "N", defaultValue = "1",
+            description = "Event loops; each both accepts and serves (default: ${DEFAULT-VALUE}).")
+    int threads;
+
+    @Option(names = "--no-registered-buffers",
+            description = "Ringline only: do not register buffers with the kernel, for comparison.")
+    boolean noRegisteredBuffers;
+
+    @Option(names = "--metrics", description = "Ringline only: print the transport's counters at exit.")
+    boolean metrics;
+
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+    boolean help;
+
+    @Spec
+    CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the server as {@link #main} would, but returns the exit code instead of exiting. */
+    public static int run(String... args) {
+        return commandLine().execute(args);
+    }
+
+    /** The parser, exposed so tests can redirect its output. */
+    static CommandLine commandLine() {
+        return new CommandLine(new EchoServer());
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (threads < 1) {
+            throw new ParameterException(spec.commandLine(), "--threads must be at least 1, not " + threads);
+        }
+        if (port < 0 || port > 65_535) {
+            throw new ParameterException(spec.commandLine(), "--port must be within 0..65535, not " + port);
+        }
+
+        TransportSelection selection;
+        try {
+            selection = TransportSelection.select(transport);
+        } catch (TransportSelection.UnavailableException e) {
+            err.println(e.getMessage());
+            err.flush();
+            return 1;
+        }
+        Transport chosen = selection.transport();
+        out.println(selection.describe());
+        if (chosen != Transport.RINGLINE && (metrics || noRegisteredBuffers)) {
+            err.println("Note: --metrics and --no-registered-buffers apply to ringline only; ignored for "
+                    + chosen.cliName() + ".");
+        }
+        boolean printMetrics = metrics && chosen == Transport.RINGLINE;
+
+        RunningServer server;
+        try {
+            server = RunningServer.start(chosen, !noRegisteredBuffers, new InetSocketAddress(host, port), threads);
+        } catch (Exception e) {
+            err.println("Cannot listen on " + host + ":" + port + " with " + chosen.cliName() + ": " + e);
+            err.flush();
+            return 1;
+        }
+        // SIGINT/SIGTERM run this hook; the main thread then wakes from awaitClose().
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                if (printMetrics) {
+                    out.println("Ringline metrics at exit: " + server.metrics());
+                }
+            } finally {
+                server.close();
+                out.println("Echo server (" + chosen.cliName() + ") stopped");
+                out.flush();
+            }
+        }, "echo-server-shutdown"));
+
+        // The benchmark runner waits for "listening" on stdout, so flush right away.
+        out.println("Echo server (" + chosen.cliName() + ") listening on " + hostAndPort(server.localAddress()));
+        out.flush();
+        server.awaitClose();
+        return 0;
+    }
+
+    private static String hostAndPort(InetSocketAddress address) {
+        String host = address.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + address.getPort();
+    }
+
+    /** Maps {@code auto} to "no preference" and everything else to a {@link Transport}. */
+    static final class TransportConverter implements ITypeConverter<Transport> {
+        @Override
+        public Transport convert(String value) {
+            if ("auto".equalsIgnoreCase(value)) {
+                return null; // picocli turns this into Optional.empty()
+            }
+            try {
+                return Transport.forName(value);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(
+                        "expected ringline, epoll, netty-iouring, nio or auto, not '" + value + "'");
+            }
+        }
+    }
+}
