@@ -1,0 +1,9 @@
+package io.ringline.bench;
+
+/** How the load client drives its connections. */
+public enum ClientMode {
+    /** One thread multiplexes every connection with non-blocking I/O (a Java NIO selector). */
+    EVENTS,
+    /** One blocking platform thread per connection, like rust_echo_bench. */
+    THREADS
+}

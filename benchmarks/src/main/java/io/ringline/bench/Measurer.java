@@ -1,0 +1,166 @@
+package io.ringline.bench;
+
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Runs one measurement: a fresh echo-app JVM per measurement (so one scenario's heap growth,
+ * JIT state or crash never leaks into the next), warm-up, measured window, teardown.
+ */
+final class Measurer {
+    /** Headroom over the connection count: the JVM itself holds a few dozen descriptors. */
+    private static final int SPARE_FILES = 200;
+    /** Let the server finish whatever it does lazily after the last echo before weighing it. */
+    private static final Duration IDLE_SETTLE = Duration.ofSeconds(1);
+
+    /** Durations shared by every measurement. */
+    record Timing(Duration warmup, Duration duration, Duration grace, Duration connectTimeout) {
+    }
+
+    private final EchoServerProcess.Launch launch;
+    private final Timing timing;
+    private final ExternalClient externalClient;
+    private final Path logDirectory;
+    private final Path jcmd;
+    private final int idleConnections;
+
+    Measurer(EchoServerProcess.Launch launch, Timing timing, ExternalClient externalClient, Path logDirectory,
+             int idleConnections) {
+        this.launch = launch;
+        this.timing = timing;
+        this.externalClient = externalClient;
+        this.logDirectory = logDirectory;
+        this.jcmd = launch.java().resolveSibling("jcmd");
+        this.idleConnections = idleConnections;
+    }
+
+    int connectionsFor(Scenario scenario) {
+        return scenario.kind == Scenario.Kind.IDLE ? idleConnections : scenario.connections;
+    }
+
+    /** Throws only when the server cannot start at all; every other problem becomes a failed measurement. */
+    Measurement measure(Scenario scenario, ServerTransport transport, int round)
+            throws EchoServerProcess.StartException, InterruptedException {
+        Path log = logDirectory.resolve(scenario.cliName + "-r" + round + "-" + transport.cliName + ".log");
+        try (EchoServerProcess server = EchoServerProcess.start(launch, transport, log)) {
+            try {
+                if (scenario.kind == Scenario.Kind.IDLE) {
+                    return measureIdle(scenario, transport, round, server);
+                }
+                return externalClient != null
+                        ? measureLoadExternally(scenario, transport, round, server, log)
+                        : measureLoad(scenario, transport, round, server);
+            } catch (IOException | RuntimeException e) {
+                String why = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                return Measurement.failed(scenario, transport, round, why + serverState(server));
+            }
+        }
+    }
+
+    private Measurement measureLoad(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
+            throws IOException, InterruptedException {
+        LoadSpec spec = LoadSpec.continuous(server.address(), scenario.connections, scenario.length);
+        try (LoadClient client = LoadClient.connect(ClientMode.EVENTS, spec, timing.connectTimeout())) {
+            client.start();
+            Thread.sleep(timing.warmup());
+
+            LoadCounters before = client.counters();
+            long cpuBefore = ProcStats.cpuTicks(server.pid());
+            long start = System.nanoTime();
+            client.takeLatency();
+
+            Thread.sleep(timing.duration());
+
+            LoadCounters after = client.counters();
+            long cpuAfter = ProcStats.cpuTicks(server.pid());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            Histogram roundTrips = client.takeLatency();
+
+            LoadCounters total = client.stop(timing.grace());
+            long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
+            if (!server.isAlive()) {
+                return Measurement.failed(scenario, transport, round, "server died during the run" + serverState(server));
+            }
+            long completed = after.minus(before).responses();
+            if (completed == 0) {
+                return Measurement.failed(scenario, transport, round, "no echo completed in the measured window"
+                        + (client.firstError() != null ? " (first error: " + client.firstError() + ")" : ""));
+            }
+            double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
+            return new Measurement(scenario, transport, round, null, new Measurement.Load(seconds, completed,
+                    completed / seconds, cpuMicros / completed, peakRss, total.errors(),
+                    roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0), null);
+        }
+    }
+
+    /**
+     * The external client's own process start-up and connecting fall inside the CPU window, so its
+     * CPU per request reads slightly high; the window is the client's nominal duration.
+     */
+    private Measurement measureLoadExternally(Scenario scenario, ServerTransport transport, int round,
+                                              EchoServerProcess server, Path serverLog) {
+        Path clientLog = serverLog.resolveSibling(serverLog.getFileName().toString().replace(".log", "-client.log"));
+        long warmupSeconds = (long) Math.ceil(timing.warmup().toMillis() / 1000.0);
+        if (warmupSeconds > 0) {
+            externalClient.run(server.address(), scenario.connections, warmupSeconds, scenario.length, timing.grace(), clientLog);
+        }
+        long durationSeconds = Math.max(1, (long) Math.ceil(timing.duration().toMillis() / 1000.0));
+        long cpuBefore = ProcStats.cpuTicks(server.pid());
+        ExternalClient.Output output = externalClient.run(server.address(), scenario.connections, durationSeconds,
+                scenario.length, timing.grace(), clientLog);
+        long cpuAfter = ProcStats.cpuTicks(server.pid());
+        long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
+        if (output.responses() == 0) {
+            return Measurement.failed(scenario, transport, round, "the client command completed no echo; see " + clientLog);
+        }
+        double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
+        return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
+                output.responses(), output.responses() / (double) durationSeconds, cpuMicros / output.responses(),
+                peakRss, output.errors().orElse(0),
+                output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN)), null);
+    }
+
+    private Measurement measureIdle(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
+            throws IOException, InterruptedException {
+        int connections = idleConnections;
+        long needed = connections + SPARE_FILES;
+        long clientLimit = ProcStats.openFilesSoftLimit("self");
+        long serverLimit = ProcStats.openFilesSoftLimit(Long.toString(server.pid()));
+        if (clientLimit < needed || serverLimit < needed) {
+            return Measurement.failed(scenario, transport, round, connections + " connections need " + needed
+                    + " open files in both processes; the load client may open " + clientLimit + " and the server "
+                    + serverLimit + " (run through ./bench, which raises ulimit -n, or raise it yourself)");
+        }
+        long heapBefore = HeapInfo.liveHeapBytes(jcmd, server.pid());
+        long rssBefore = ProcStats.statusBytes(server.pid(), "VmRSS");
+
+        long start = System.nanoTime();
+        LoadSpec spec = new LoadSpec(server.address(), connections, scenario.length, 1);
+        try (LoadClient client = LoadClient.connect(ClientMode.EVENTS, spec, timing.connectTimeout())) {
+            client.start();
+            client.awaitQuotaDone(timing.connectTimeout());
+            double setupSeconds = (System.nanoTime() - start) / 1e9;
+            Thread.sleep(IDLE_SETTLE);
+
+            long heapAfter = HeapInfo.liveHeapBytes(jcmd, server.pid());
+            long rssAfter = ProcStats.statusBytes(server.pid(), "VmRSS");
+            long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
+            LoadCounters total = client.stop(timing.grace());
+            if (!server.isAlive()) {
+                return Measurement.failed(scenario, transport, round, "server died during the run" + serverState(server));
+            }
+            return new Measurement(scenario, transport, round, null, null, new Measurement.Idle(connections,
+                    rssBefore, rssAfter, heapBefore, heapAfter, peakRss, setupSeconds, total.errors()));
+        }
+    }
+
+    private static String serverState(EchoServerProcess server) {
+        if (server.isAlive()) {
+            return "";
+        }
+        return "; server " + server.exitDescription() + ", last output:\n" + server.logTail(10);
+    }
+}

@@ -1,0 +1,90 @@
+package io.ringline.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** What Linux's /proc tells about a process: CPU time, memory high-water marks, open-file limits. */
+final class ProcStats {
+    /** /proc/PID/stat fields (1-based, as in proc(5)) counted after the ")" ending the command name. */
+    private static final int STATE_FIELD = 3;
+    private static final int UTIME_FIELD = 14;
+    private static final int STIME_FIELD = 15;
+
+    private static volatile long clockTicksPerSecond;
+
+    private ProcStats() {
+    }
+
+    /** User plus system CPU time of every thread of {@code pid}, in clock ticks. */
+    static long cpuTicks(long pid) {
+        return parseCpuTicks(read(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /** A {@code /proc/PID/status} size field such as VmHWM or VmRSS, in bytes. */
+    static long statusBytes(long pid, String field) {
+        return parseStatusKib(read(Path.of("/proc", Long.toString(pid), "status")), field) * 1024;
+    }
+
+    /** The soft RLIMIT_NOFILE of {@code pid} ("self" for this JVM). */
+    static long openFilesSoftLimit(String pid) {
+        return parseOpenFilesSoftLimit(read(Path.of("/proc", pid, "limits")));
+    }
+
+    /** USER_HZ from {@code getconf CLK_TCK}: the unit of the CPU times in /proc/PID/stat. */
+    static long clockTicksPerSecond() {
+        long cached = clockTicksPerSecond;
+        if (cached == 0) {
+            String answer = Commands.run(List.of("getconf", "CLK_TCK"), Duration.ofSeconds(10)).strip();
+            try {
+                cached = Long.parseLong(answer);
+            } catch (NumberFormatException e) {
+                throw new IllegalStateException("getconf CLK_TCK printed '" + answer + "'");
+            }
+            clockTicksPerSecond = cached;
+        }
+        return cached;
+    }
+
+    static long parseCpuTicks(String stat) {
+        // The command name (field 2) is in parentheses and may itself contain spaces and ")".
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).strip().split(" ");
+        long utime = Long.parseLong(fields[UTIME_FIELD - STATE_FIELD]);
+        long stime = Long.parseLong(fields[STIME_FIELD - STATE_FIELD]);
+        return utime + stime;
+    }
+
+    static long parseStatusKib(String status, String field) {
+        for (String line : status.split("\n")) {
+            if (line.startsWith(field + ":")) {
+                String value = line.substring(field.length() + 1).strip();
+                if (!value.endsWith(" kB")) {
+                    throw new IllegalStateException("unexpected unit in '" + line + "'");
+                }
+                return Long.parseLong(value.substring(0, value.length() - 3).strip());
+            }
+        }
+        throw new IllegalStateException("no " + field + " line in /proc/PID/status");
+    }
+
+    static long parseOpenFilesSoftLimit(String limits) {
+        for (String line : limits.split("\n")) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).strip().split("\\s+")[0];
+                return soft.equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        throw new IllegalStateException("no 'Max open files' line in /proc/PID/limits");
+    }
+
+    private static String read(Path path) {
+        try {
+            return Files.readString(path);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + path + " (process gone?)", e);
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.ringline.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything one runner invocation measured, in order, plus the transports that never started. */
+final class Results {
+    private final List<Measurement> measurements = new ArrayList<>();
+    private final Map<ServerTransport, String> unavailable = new EnumMap<>(ServerTransport.class);
+
+    void add(Measurement measurement) {
+        measurements.add(measurement);
+    }
+
+    void markUnavailable(ServerTransport transport, String reason) {
+        unavailable.putIfAbsent(transport, reason);
+    }
+
+    boolean isUnavailable(ServerTransport transport) {
+        return unavailable.containsKey(transport);
+    }
+
+    /** Why each transport that could not start did not, in the order they failed. */
+    Map<ServerTransport, String> unavailable() {
+        return Collections.unmodifiableMap(new LinkedHashMap<>(unavailable));
+    }
+
+    List<Measurement> all() {
+        return Collections.unmodifiableList(measurements);
+    }
+
+    List<Measurement> of(Scenario scenario, ServerTransport transport) {
+        return measurements.stream().filter(m -> m.scenario() == scenario && m.transport() == transport).toList();
+    }
+
+    Spread spread(Scenario scenario, ServerTransport transport, Metric metric) {
+        return Spread.of(of(scenario, transport).stream().map(metric::of).toList());
+    }
+
+    long errors(Scenario scenario, ServerTransport transport) {
+        return of(scenario, transport).stream().mapToLong(Measurement::errors).sum();
+    }
+
+    /** Ringline's median divided by the peer's; empty when either has none. */
+    Optional<Double> ringlineRatio(Scenario scenario, ServerTransport peer, Metric metric) {
+        Spread ringline = spread(scenario, ServerTransport.RINGLINE, metric);
+        Spread other = spread(scenario, peer, metric);
+        if (ringline.isEmpty() || other.isEmpty() || other.median() == 0) {
+            return Optional.empty();
+        }
+        return Optional.of(ringline.median() / other.median());
+    }
+
+    long totalErrors() {
+        return measurements.stream().mapToLong(Measurement::errors).sum();
+    }
+
+    List<Measurement> failures() {
+        return measurements.stream().filter(m -> !m.ok()).toList();
+    }
+}

@@ -1,0 +1,55 @@
+package io.ringline.bench;
+
+import picocli.CommandLine;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** The echo-app server variants the runner compares; each maps to echo-app flags. */
+public enum ServerTransport {
+    RINGLINE("ringline", List.of("--transport", "ringline")),
+    /** Ringline with its registered buffer pool switched off: what registration is worth. */
+    RINGLINE_NOREG("ringline-noreg", List.of("--transport", "ringline", "--no-registered-buffers")),
+    NETTY_IOURING("netty-iouring", List.of("--transport", "netty-iouring")),
+    EPOLL("epoll", List.of("--transport", "epoll")),
+    NIO("nio", List.of("--transport", "nio"));
+
+    final String cliName;
+    final List<String> echoAppArgs;
+
+    ServerTransport(String cliName, List<String> echoAppArgs) {
+        this.cliName = cliName;
+        this.echoAppArgs = echoAppArgs;
+    }
+
+    public String cliName() {
+        return cliName;
+    }
+
+    /** True for the transport the ratios are taken against (the one this project builds). */
+    boolean isRingline() {
+        return this == RINGLINE;
+    }
+
+    static ServerTransport byName(String name) {
+        for (ServerTransport transport : values()) {
+            if (transport.cliName.equalsIgnoreCase(name.strip())) {
+                return transport;
+            }
+        }
+        throw new CommandLine.TypeConversionException("unknown transport '" + name + "'; expected one of " + names());
+    }
+
+    static String names() {
+        return Arrays.stream(values()).map(t -> t.cliName).collect(Collectors.joining(", "));
+    }
+
+    /** For picocli's --transports. */
+    static final class Converter implements CommandLine.ITypeConverter<ServerTransport> {
+        @Override
+        public ServerTransport convert(String value) {
+            return byName(value);
+        }
+    }
+}

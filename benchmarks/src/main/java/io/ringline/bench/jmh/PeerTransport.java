@@ -1,0 +1,39 @@
+package io.ringline.bench.jmh;
+
+import io.netty.channel.IoHandlerFactory;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+
+import java.util.function.Supplier;
+
+/**
+ * The Netty transports a JMH benchmark can serve on, by the names the runner uses. Ringline joins
+ * as one more constant ({@code UringIoHandler::newFactory}, {@code UringServerSocketChannel.class})
+ * once this module depends on transport-iouring.
+ */
+enum PeerTransport {
+    NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class),
+    EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class);
+
+    final String cliName;
+    final Supplier<IoHandlerFactory> ioHandlerFactory;
+    final Class<? extends ServerChannel> serverChannel;
+
+    PeerTransport(String cliName, Supplier<IoHandlerFactory> ioHandlerFactory, Class<? extends ServerChannel> serverChannel) {
+        this.cliName = cliName;
+        this.ioHandlerFactory = ioHandlerFactory;
+        this.serverChannel = serverChannel;
+    }
+
+    static PeerTransport byName(String name) {
+        for (PeerTransport transport : values()) {
+            if (transport.cliName.equals(name)) {
+                return transport;
+            }
+        }
+        throw new IllegalArgumentException("unknown transport '" + name + "'");
+    }
+}

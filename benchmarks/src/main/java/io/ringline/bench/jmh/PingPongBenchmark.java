@@ -1,0 +1,118 @@
+package io.ringline.bench.jmh;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Loopback ping-pong: a plain blocking socket in the benchmark thread sends {@code size} bytes to a
+ * one-loop Netty echo server on {@code transport} and waits for them to come back. The client is the
+ * same for every transport, so differences are the server transport's (plus the kernel's loopback).
+ *
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main PingPong}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = "--enable-native-access=ALL-UNNAMED")
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class PingPongBenchmark {
+    /** A dead server fails the benchmark instead of hanging it. */
+    private static final int READ_TIMEOUT_MILLIS = 5_000;
+
+    @Param({"nio", "epoll"})
+    public String transport;
+
+    @Param({"512"})
+    public int size;
+
+    private EventLoopGroup group;
+    private Channel server;
+    private Socket client;
+    private OutputStream out;
+    private DataInputStream in;
+    private byte[] request;
+    private byte[] response;
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        PeerTransport peer = PeerTransport.byName(transport);
+        group = new MultiThreadIoEventLoopGroup(1, peer.ioHandlerFactory.get());
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(peer.serverChannel)
+                .childHandler(new Echo())
+                .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+                .sync()
+                .channel();
+        client = new Socket();
+        client.setTcpNoDelay(true);
+        client.setSoTimeout(READ_TIMEOUT_MILLIS);
+        client.connect(server.localAddress());
+        out = client.getOutputStream();
+        in = new DataInputStream(client.getInputStream());
+        request = new byte[size];
+        Arrays.fill(request, (byte) 'r');
+        response = new byte[size];
+    }
+
+    @Benchmark
+    public byte roundTrip() throws IOException {
+        out.write(request);
+        in.readFully(response);
+        return response[size - 1];
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws Exception {
+        client.close();
+        server.close().sync();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    /** Writes back whatever arrives; flushes once per read batch. */
+    @ChannelHandler.Sharable
+    static final class Echo extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            ctx.write(msg);
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            ctx.flush();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            ctx.close();
+        }
+    }
+}
