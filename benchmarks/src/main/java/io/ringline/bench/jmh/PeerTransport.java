@@ -6,15 +6,14 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.ringline.uring.UringIoHandler;
+import io.ringline.uring.UringServerSocketChannel;
 
 import java.util.function.Supplier;
 
-/**
- * The Netty transports a JMH benchmark can serve on, by the names the runner uses. Ringline joins
- * as one more constant ({@code UringIoHandler::newFactory}, {@code UringServerSocketChannel.class})
- * once this module depends on transport-iouring.
- */
+/** The Netty transports a JMH benchmark can serve on, by the names the runner uses. */
 enum PeerTransport {
+    RINGLINE("ringline", UringIoHandler::newFactory, UringServerSocketChannel.class),
     NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class),
     EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class);
 

@@ -47,7 +47,7 @@ public class PingPongBenchmark {
     /** A dead server fails the benchmark instead of hanging it. */
     private static final int READ_TIMEOUT_MILLIS = 5_000;
 
-    @Param({"nio", "epoll"})
+    @Param({"ringline", "nio", "epoll"})
     public String transport;
 
     @Param({"512"})
