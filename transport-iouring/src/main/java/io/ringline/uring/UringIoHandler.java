@@ -7,6 +7,7 @@ import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.IoOps;
 import io.netty.channel.IoRegistration;
 import io.netty.util.collection.IntObjectHashMap;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ThreadAwareExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -30,6 +31,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
@@ -51,10 +53,15 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class UringIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UringIoHandler.class);
     private static final VarHandle SLEEPING;
+    private static final VarHandle WAKERS;
+    private static final VarHandle SHUTDOWN_CLOSE_QUEUED;
 
     static {
         try {
             SLEEPING = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "sleeping", boolean.class);
+            WAKERS = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "wakers", int.class);
+            SHUTDOWN_CLOSE_QUEUED = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "shutdownCloseQueued",
+                    boolean.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -97,6 +104,15 @@ public final class UringIoHandler implements IoHandler {
     /** True while the loop waits in io_uring_enter(2): only then does {@link #wakeup()} need the eventfd. */
     @SuppressWarnings("unused")
     private volatile boolean sleeping;
+    /**
+     * Foreign threads inside {@link #wakeup()}'s eventfd write; {@link Integer#MIN_VALUE} once {@link #destroy()}
+     * has turned them away. A write can still run when the loop it woke is already destroying itself.
+     */
+    @SuppressWarnings("unused")
+    private volatile int wakers;
+    /** Whether {@link #wakeup()} queued the task that closes the handles at shutdown. */
+    @SuppressWarnings("unused")
+    private volatile boolean shutdownCloseQueued;
     private boolean destroyed;
 
     private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
@@ -271,8 +287,18 @@ public final class UringIoHandler implements IoHandler {
 
     @Override
     public void destroy() {
+        // Normally nothing is left (see wakeup()); whatever is must not keep its socket open for good. Its
+        // deregistration can no longer run as a task (Netty logs that it was rejected), but the socket closes and the
+        // close future completes.
+        prepareToDestroy();
         destroyed = true;
         HANDLERS.remove(executor, this);
+        // Wait for a wakeup() that is still writing the eventfd (one write(2)) and turn later ones away: closing the
+        // eventfd under it would let its write hit whatever file reuses the number, and closing the arena under it
+        // fails (the write holds the arena's session).
+        while (!WAKERS.compareAndSet(this, 0, Integer.MIN_VALUE)) {
+            Thread.yield();
+        }
         for (Registration registration : new ArrayList<>(registrations.values())) {
             registration.cancel();
         }
@@ -300,11 +326,26 @@ public final class UringIoHandler implements IoHandler {
 
     @Override
     public void wakeup() {
-        if (!executor.isExecutorThread(Thread.currentThread()) && SLEEPING.compareAndSet(this, true, false)) {
-            long ret = LibC.write(eventFd, eventFdWriteValue, 8);
-            if (ret < 0 && -ret != Errno.EAGAIN) { // EAGAIN: the counter is saturated, a wakeup is pending anyway
-                logger.warn("io_uring loop wakeup failed: {}", Errno.describe((int) -ret));
+        // A shutdown wakes the loop right after it changed the loop's state. The loop closes the handles
+        // (prepareToDestroy) only if it sees that state after a pass of I/O; with no quiet period a shutdown that
+        // arrives while it runs tasks ends it first. A task queued now still runs before the loop ends, while it can
+        // run the channels' deregistration tasks too.
+        if (executor instanceof EventExecutor loop && loop.isShuttingDown()
+                && SHUTDOWN_CLOSE_QUEUED.compareAndSet(this, false, true)) {
+            try {
+                loop.execute(this::prepareToDestroy);
+            } catch (RejectedExecutionException e) {
+                // Too late: destroy() closes what is left.
             }
+        }
+        if (!executor.isExecutorThread(Thread.currentThread()) && SLEEPING.compareAndSet(this, true, false)) {
+            if ((int) WAKERS.getAndAdd(this, 1) >= 0) { // not destroyed: destroy() now waits for this write
+                long ret = LibC.write(eventFd, eventFdWriteValue, 8);
+                if (ret < 0 && -ret != Errno.EAGAIN) { // EAGAIN: the counter is saturated, a wakeup is pending anyway
+                    logger.warn("io_uring loop wakeup failed: {}", Errno.describe((int) -ret));
+                }
+            }
+            WAKERS.getAndAdd(this, -1);
         }
     }
 

@@ -152,9 +152,10 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
         }
     }
 
+    /** AUTO_READ went off: stop the armed accept, a single-shot one too, or it would accept one more connection. */
     void autoReadCleared() {
         readPending = false;
-        if (acceptMultishot && isRegisteredWithRing()) {
+        if (acceptArmed && isRegisteredWithRing()) {
             cancelAccept();
         }
     }

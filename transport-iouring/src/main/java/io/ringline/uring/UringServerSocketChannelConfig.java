@@ -122,9 +122,12 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
 
     @Override
     protected void autoReadCleared() {
+        if (!channel.isRegistered()) {
+            return; // set as an option before registration (eventLoop() would throw): no read is armed yet
+        }
         if (channel.eventLoop().inEventLoop()) {
             channel.autoReadCleared();
-        } else if (channel.isRegistered()) {
+        } else {
             channel.eventLoop().execute(channel::autoReadCleared);
         }
     }

@@ -15,6 +15,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.PromiseNotifier;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.IoUringStructs.Iovec;
 import io.ringline.uring.linux.IoUringStructs.MsgHdr;
@@ -73,6 +74,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     // Write state.
     private boolean sendInFlight;
     private ByteBuf fileRegionChunk;
+    /** A shutdownOutput() that waits for the send in flight to complete (see {@link #shutdownOutput0}). */
+    private ChannelPromise shutdownOutputAfterSend;
     // Connect state.
     private ChannelPromise connectPromise;
     private ScheduledFuture<?> connectTimeout;
@@ -249,10 +252,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
     }
 
-    /** AUTO_READ went off: stop a multishot recv; what it already received is still delivered. */
+    /**
+     * AUTO_READ went off: stop the armed recv, a single-shot one too (the allocator path keeps one armed between
+     * reads, and it would deliver one more read); what it already received is still delivered.
+     */
     void autoReadCleared() {
         readPending = false;
-        if (recvMultishot && isRegisteredWithRing()) {
+        if (recvArmed && isRegisteredWithRing()) {
             cancelRecv();
         }
     }
@@ -412,6 +418,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                     return false;
                 }
                 int fixed = handler.bufferPool().fixedBufferIndex(slot.slot());
+                if (state[0] > 0 && fixed >= 0 && state[1] >= 0 && fixed != state[1]) {
+                    return false; // another chunk of the pool: its own WRITEV_FIXED, next
+                }
                 state[1] = state[1] == -2 || state[1] == fixed ? fixed : -1;
                 writeIovec(iovecs, state[0]++, slot.address(buffer.readerIndex()), buffer.readableBytes());
                 return true;
@@ -476,23 +485,31 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void sendCompleted(int res) {
-        sendInFlight = false;
         ChannelOutboundBuffer in = unsafe().outboundBuffer();
         if (fileRegionChunk != null) {
             fileRegionSent(in, res);
             return;
         }
         if (in == null || !isOpen()) {
+            sendInFlight = false;
             return; // closed meanwhile: close() failed and released what was queued
         }
         if (res < 0) {
+            sendInFlight = false;
             if (res != -Errno.ECANCELED) {
                 ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
             }
+        } else {
+            // The send counts as in flight until removeBytes is done: the write promises and writability events it
+            // fires may write and flush, and a send started from there would find a partly sent buffer still at its
+            // old reader index and send those bytes twice.
+            in.removeBytes(res);
+            sendInFlight = false;
+        }
+        if (shutdownOutputIfWaiting()) {
             return;
         }
-        in.removeBytes(res);
-        if (!in.isEmpty()) {
+        if (res >= 0 && !in.isEmpty()) {
             ((AbstractUringUnsafe) unsafe()).flushAgain();
         }
     }
@@ -503,6 +520,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
      */
     private void writeFileRegion(ChannelOutboundBuffer in, FileRegion region) throws Exception {
         if (region instanceof DefaultFileRegion file) {
+            file.open(); // one made from a java.io.File opens it lazily, and validating reads its size
             validateFileRegion(file, region.transferred());
         }
         long remaining = region.count() - region.transferred();
@@ -557,23 +575,39 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     private void fileRegionSent(ChannelOutboundBuffer in, int res) {
         ByteBuf chunk = fileRegionChunk;
-        fileRegionChunk = null;
-        int sent = Math.max(res, 0);
-        chunk.release();
-        if (in == null || !isOpen()) {
-            return;
-        }
-        if (res < 0) {
-            if (res != -Errno.ECANCELED) {
-                ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
+        if (in == null || !isOpen() || res < 0) {
+            fileRegionChunk = null;
+            chunk.release();
+            sendInFlight = false;
+            if (in != null && isOpen()) {
+                if (res != -Errno.ECANCELED) {
+                    ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
+                }
+                shutdownOutputIfWaiting();
             }
             return;
         }
+        in.progress(res);
+        chunk.skipBytes(res);
+        boolean chunkSent = !chunk.isReadable();
+        if (!chunkSent && shutdownOutputAfterSend == null) {
+            // A short send. transferTo counted the whole chunk as transferred when it read it, so the rest of the
+            // chunk must go out before the region is read any further.
+            int remaining = chunk.readableBytes();
+            submissionQueue().prepSend(socket.fd(), addressOf(chunk, chunk.readerIndex(), remaining), remaining,
+                    MSG_NOSIGNAL, userData(OP_SEND, 0));
+            handler().counters().plainSends++;
+            return;
+        }
+        fileRegionChunk = null;
+        chunk.release();
         FileRegion region = (FileRegion) in.current();
-        // transferTo advanced the region's source position but not its transferred() count; the send did.
-        in.progress(sent);
-        if (region != null && region.transferred() >= region.count()) {
-            in.remove();
+        if (chunkSent && region != null && region.transferred() >= region.count()) {
+            in.remove(); // its listeners may flush: the send counts as in flight until the region is gone
+        }
+        sendInFlight = false;
+        if (shutdownOutputIfWaiting()) {
+            return;
         }
         if (!in.isEmpty()) {
             ((AbstractUringUnsafe) unsafe()).flushAgain();
@@ -637,6 +671,10 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             connectPromise = null;
             promise.tryFailure(new java.nio.channels.ClosedChannelException());
         }
+        if (shutdownOutputAfterSend != null) {
+            shutdownOutputAfterSend.tryFailure(new java.nio.channels.ClosedChannelException());
+            shutdownOutputAfterSend = null;
+        }
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
             connectTimeout = null;
@@ -681,11 +719,40 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     public ChannelFuture shutdownOutput(ChannelPromise promise) {
         EventLoop loop = eventLoop();
         if (loop.inEventLoop()) {
-            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+            shutdownOutput0(promise);
         } else {
-            loop.execute(() -> ((AbstractUnsafe) unsafe()).shutdownOutput(promise));
+            loop.execute(() -> shutdownOutput0(promise));
         }
         return promise;
+    }
+
+    /**
+     * Netty's shutdownOutput fails and releases every queued write at once. With a send in flight the kernel still
+     * holds some of those buffers, and what it takes of them is as good as written (NIO's synchronous write would
+     * have put it in the socket): so cancel that send, and shut the output down once its completion says how much
+     * went out. {@code writeAndFlush(msg); shutdownOutput()} then delivers msg whenever the socket had room for it.
+     */
+    private void shutdownOutput0(ChannelPromise promise) {
+        if (!sendInFlight || !isRegisteredWithRing()) {
+            ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        } else if (shutdownOutputAfterSend != null) {
+            shutdownOutputAfterSend.addListener(new PromiseNotifier<>(promise));
+        } else {
+            shutdownOutputAfterSend = promise;
+            submissionQueue().prepCancel(userData(OP_SEND, 0), 0,
+                    UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
+        }
+    }
+
+    /** Runs a shutdownOutput() that waited for the send that just completed; returns whether there was one. */
+    private boolean shutdownOutputIfWaiting() {
+        ChannelPromise promise = shutdownOutputAfterSend;
+        if (promise == null) {
+            return false;
+        }
+        shutdownOutputAfterSend = null;
+        ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        return true;
     }
 
     @Override

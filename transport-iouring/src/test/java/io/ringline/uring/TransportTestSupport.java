@@ -1,0 +1,196 @@
+package io.ringline.uring;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.DefaultThreadFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What the transport tests share: loops, payloads, waiting, file descriptors. */
+final class TransportTestSupport {
+    static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+
+    private TransportTestSupport() { }
+
+    static InetSocketAddress loopback(int port) {
+        return new InetSocketAddress("127.0.0.1", port);
+    }
+
+    static EventLoopGroup uringGroup(int threads) {
+        return new MultiThreadIoEventLoopGroup(threads, UringIoHandler.newFactory());
+    }
+
+    static EventLoopGroup uringGroup(int threads, UringIoHandlerConfig config) {
+        return new MultiThreadIoEventLoopGroup(threads, UringIoHandler.newFactory(config));
+    }
+
+    static void shutdown(EventLoopGroup... groups) {
+        for (EventLoopGroup group : groups) {
+            if (group != null) {
+                group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+            }
+        }
+        for (EventLoopGroup group : groups) {
+            if (group != null) {
+                assertThat(group.terminationFuture().awaitUninterruptibly(10, TimeUnit.SECONDS))
+                        .as("%s terminated", group).isTrue();
+            }
+        }
+    }
+
+    /** {@code size} bytes that differ per {@code seed}. */
+    static byte[] payload(long seed, int size) {
+        byte[] bytes = new byte[size];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
+
+    /** Fails unless {@code actual} equals {@code expected}, naming the first difference instead of every byte. */
+    static void assertSameBytes(byte[] actual, byte[] expected, String what) {
+        int mismatch = Arrays.mismatch(actual, expected);
+        if (mismatch >= 0) {
+            throw new AssertionError(what + ": got " + actual.length + " bytes, expected " + expected.length
+                    + "; first difference at index " + mismatch
+                    + (mismatch < Math.min(actual.length, expected.length)
+                    ? " (" + actual[mismatch] + " instead of " + expected[mismatch] + ")" : ""));
+        }
+    }
+
+    /** Polls {@code condition} until it holds, failing after {@code timeout}. */
+    static void await(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
+    /** The soft {@code RLIMIT_NOFILE} of this process, from /proc/self/limits. */
+    static long openFileLimit() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+            if (line.startsWith("Max open files")) {
+                String soft = line.substring("Max open files".length()).trim().split("\\s+")[0];
+                return "unlimited".equals(soft) ? Long.MAX_VALUE : Long.parseLong(soft);
+            }
+        }
+        throw new IOException("no 'Max open files' in /proc/self/limits");
+    }
+
+    /** The open file descriptors of this process, number to what they point at. */
+    static Map<Integer, String> openFds() throws IOException {
+        Map<Integer, String> fds = new TreeMap<>();
+        try (Stream<Path> entries = Files.list(Path.of("/proc/self/fd"))) {
+            for (Path entry : (Iterable<Path>) entries::iterator) {
+                try {
+                    fds.put(Integer.parseInt(entry.getFileName().toString()), Files.readSymbolicLink(entry).toString());
+                } catch (IOException e) {
+                    // Closed while we listed: the directory stream's own fd, or another thread's.
+                }
+            }
+        }
+        return fds;
+    }
+
+    /** A thread factory for event loops that records what escapes their threads. */
+    static final class RecordingThreadFactory implements ThreadFactory {
+        final List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        private final ThreadFactory delegate = new DefaultThreadFactory("ringline-test");
+
+        @Override
+        public Thread newThread(Runnable r) {
+            Thread thread = delegate.newThread(r);
+            thread.setUncaughtExceptionHandler((t, e) -> uncaught.add(e));
+            return thread;
+        }
+    }
+
+    /** Collects what a channel receives until {@code expected} bytes arrived (or the channel closed). */
+    static final class ByteCollector extends ChannelInboundHandlerAdapter {
+        final CompletableFuture<byte[]> received = new CompletableFuture<>();
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        private final int expected;
+
+        ByteCollector(int expected) {
+            this.expected = expected;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            try {
+                ByteBuf buffer = (ByteBuf) msg;
+                byte[] chunk = new byte[buffer.readableBytes()];
+                buffer.readBytes(chunk);
+                bytes.writeBytes(chunk);
+            } finally {
+                ReferenceCountUtil.release(msg);
+            }
+            if (bytes.size() >= expected) {
+                received.complete(bytes.toByteArray());
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            received.complete(bytes.toByteArray());
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            received.completeExceptionally(cause);
+            ctx.close();
+        }
+    }
+
+    /**
+     * Connects a {@code channelType} client of {@code group} to an echo server at {@code address}, writes
+     * {@code payload} in chunks of at most 64 KiB and returns what came back (once all of it did).
+     */
+    static byte[] echoThrough(EventLoopGroup group, Class<? extends Channel> channelType, InetSocketAddress address,
+                              byte[] payload) throws Exception {
+        ByteCollector collector = new ByteCollector(payload.length);
+        Channel channel = new Bootstrap().group(group).channel(channelType).handler(collector)
+                .connect(address).sync().channel();
+        try {
+            for (int offset = 0; offset < payload.length; offset += 64 * 1024) {
+                int length = Math.min(64 * 1024, payload.length - offset);
+                ByteBuf chunk = channel.alloc().directBuffer(length).writeBytes(payload, offset, length);
+                channel.write(chunk);
+            }
+            channel.flush();
+            return collector.received.get(30, TimeUnit.SECONDS);
+        } finally {
+            channel.close().sync();
+        }
+    }
+
+    static Duration seconds(long seconds) {
+        return Duration.ofSeconds(seconds);
+    }
+}
