@@ -15,6 +15,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /** An echo server on Ringline (or NIO) on 127.0.0.1 and an ephemeral port, for tests. */
 final class EchoServerFixture implements AutoCloseable {
@@ -43,10 +44,15 @@ final class EchoServerFixture implements AutoCloseable {
 
     private EchoServerFixture(EventLoopGroup group, Class<? extends ServerChannel> channelType, ChannelHandler handler)
             throws InterruptedException {
+        this(group, channelType, handler, bootstrap -> { });
+    }
+
+    private EchoServerFixture(EventLoopGroup group, Class<? extends ServerChannel> channelType, ChannelHandler handler,
+                              Consumer<ServerBootstrap> options) throws InterruptedException {
         this.group = group;
-        this.server = new ServerBootstrap().group(group).channel(channelType)
-                .childHandler(handler)
-                .bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(channelType).childHandler(handler);
+        options.accept(bootstrap);
+        this.server = bootstrap.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
     }
 
     static EchoServerFixture ringline() throws InterruptedException {
@@ -57,6 +63,13 @@ final class EchoServerFixture implements AutoCloseable {
             throws InterruptedException {
         return new EchoServerFixture(new MultiThreadIoEventLoopGroup(threads, UringIoHandler.newFactory(config)),
                 UringServerSocketChannel.class, handler);
+    }
+
+    /** As {@link #ringline(UringIoHandlerConfig, int, ChannelHandler)}, with server or child options set by {@code options}. */
+    static EchoServerFixture ringline(UringIoHandlerConfig config, int threads, ChannelHandler handler,
+                                      Consumer<ServerBootstrap> options) throws InterruptedException {
+        return new EchoServerFixture(new MultiThreadIoEventLoopGroup(threads, UringIoHandler.newFactory(config)),
+                UringServerSocketChannel.class, handler, options);
     }
 
     static EchoServerFixture nio() throws InterruptedException {

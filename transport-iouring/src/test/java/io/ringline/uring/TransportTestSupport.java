@@ -118,6 +118,40 @@ final class TransportTestSupport {
         return fds;
     }
 
+    /**
+     * How many fds this process has open once the count comes down to {@code atMost} (or stops changing, if it does
+     * not within {@code timeout}): the JDK closes some sockets only through cleaners, so this collects garbage while
+     * it waits, and connections the peer closed need a moment to be seen and closed by the loop. The JDK's own epoll
+     * instances do not count: it opens them lazily for the pollers of virtual threads, and Ringline opens none.
+     */
+    static int settledFdCount(int atMost, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int previous = -1;
+        while (true) {
+            System.gc();
+            Thread.sleep(50);
+            int count = (int) openFds().values().stream().filter(fd -> !fd.equals("anon_inode:[eventpoll]")).count();
+            if (count <= atMost || (atMost == Integer.MAX_VALUE && count == previous)
+                    || System.nanoTime() - deadline > 0) {
+                return count;
+            }
+            previous = count;
+        }
+    }
+
+    /**
+     * What every hostile scenario ends with: every slot of {@code server}'s buffer pool back in the pool, the loop still
+     * echoing to a fresh client, and no more fds open than {@code fdBaseline} (taken before the scenario, with
+     * {@code settledFdCount(Integer.MAX_VALUE, ...)}).
+     */
+    static void assertRecovered(EchoServerFixture server, int fdBaseline) throws Exception {
+        await(() -> server.metrics().slotsInUse() == 0, seconds(10), "every pool slot back in the pool");
+        EchoTest.assertEchoes(server, 256 * 1024);
+        int fds = settledFdCount(fdBaseline, seconds(10));
+        assertThat(fds).as("open fds after the scenario (before: %d): %s", fdBaseline, openFds()).isLessThanOrEqualTo(fdBaseline);
+        assertThat(server.metrics().slotsInUse()).as("pool slots in use after a fresh echo").isZero();
+    }
+
     /** A thread factory for event loops that records what escapes their threads. */
     static final class RecordingThreadFactory implements ThreadFactory {
         final List<Throwable> uncaught = new CopyOnWriteArrayList<>();

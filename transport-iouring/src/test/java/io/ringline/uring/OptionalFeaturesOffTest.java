@@ -1,0 +1,74 @@
+package io.ringline.uring;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static io.ringline.uring.TransportTestSupport.assertRecovered;
+import static io.ringline.uring.TransportTestSupport.assertSameBytes;
+import static io.ringline.uring.TransportTestSupport.echoThrough;
+import static io.ringline.uring.TransportTestSupport.payload;
+import static io.ringline.uring.TransportTestSupport.seconds;
+import static io.ringline.uring.TransportTestSupport.settledFdCount;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.params.provider.Arguments.argumentSet;
+
+/** Each optional io_uring feature forced off, and all of them at once: server and client still echo. */
+class OptionalFeaturesOffTest {
+
+    static Stream<Arguments> configs() {
+        return Stream.of(
+                argumentSet("multishotRecv off", new UringIoHandlerConfig().setMultishotRecv(false)),
+                argumentSet("multishotAccept off", new UringIoHandlerConfig().setMultishotAccept(false)),
+                argumentSet("bufferPool off", new UringIoHandlerConfig().setBufferPool(false)),
+                argumentSet("registeredBuffers off", new UringIoHandlerConfig().setRegisteredBuffers(false)),
+                argumentSet("deferTaskrun off", new UringIoHandlerConfig().setDeferTaskrun(false)),
+                argumentSet("registeredRingFd off", new UringIoHandlerConfig().setRegisteredRingFd(false)),
+                argumentSet("all off", new UringIoHandlerConfig().setMultishotRecv(false).setMultishotAccept(false)
+                        .setBufferPool(false).setRegisteredBuffers(false).setDeferTaskrun(false)
+                        .setRegisteredRingFd(false)));
+    }
+
+    @ParameterizedTest
+    @MethodSource("configs")
+    void echoes(UringIoHandlerConfig config) throws Exception {
+        try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
+            EchoTest.assertEchoes(server, 64 * 1024);
+            int fdBaseline = settledFdCount(Integer.MAX_VALUE, seconds(5));
+            Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            List<Thread> clients = new ArrayList<>();
+            for (int c = 0; c < 8; c++) { // several accepts and receives at once
+                clients.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        EchoTest.assertEchoes(server, 300_000);
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            // A Ringline client on the same loop, with the same features off.
+            byte[] data = payload(3, 1_000_000);
+            assertSameBytes(echoThrough(server.group, UringSocketChannel.class, server.address(), data), data,
+                    "echo to a Ringline client");
+            for (Thread client : clients) {
+                client.join(TimeUnit.SECONDS.toMillis(30));
+            }
+            assertThat(failures).isEmpty();
+            UringMetrics metrics = server.metrics();
+            if (!config.isBufferPool()) {
+                assertThat(metrics.poolSlots()).as("pool slots with the pool off: %s", metrics).isZero();
+            }
+            if (!config.isRegisteredBuffers()) {
+                assertThat(metrics.fixedSends()).as("fixed sends with registration off: %s", metrics).isZero();
+            }
+            assertRecovered(server, fdBaseline);
+        }
+    }
+}
