@@ -8,6 +8,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.IoEvent;
 import io.netty.channel.IoEventLoop;
 import io.netty.channel.IoRegistration;
+import io.ringline.uring.linux.IoUringConstants;
 import io.ringline.uring.ring.SubmissionQueue;
 
 import java.io.IOException;
@@ -133,6 +134,95 @@ abstract class AbstractUringChannel extends AbstractChannel {
         }
         closeResources();
         socket.close();
+    }
+
+    // ---- The read side, shared by connections (recv) and listeners (accept): one read operation armed at a time,
+    // multishot while AUTO_READ is on, and one channelReadComplete per loop pass that delivered something.
+
+    /** A read operation (recv or accept) is in flight. */
+    boolean readArmed;
+    /** ... and it is multishot: it stays armed until a completion comes without IORING_CQE_F_MORE. */
+    boolean readMultishot;
+    /** {@code read()} asked for data that has not come yet (matters with AUTO_READ off). */
+    boolean readPending;
+    private boolean readCompleteScheduled;
+    private final Runnable readCompleteTask = this::readComplete;
+
+    /** The operation kind of this channel's read operation. */
+    abstract int readOp();
+
+    /** Arms the read operation unless one is armed or reading cannot go on; sets {@link #readArmed}. */
+    abstract void armRead();
+
+    /** Runs just before channelReadComplete fires. */
+    void beforeReadComplete() {
+    }
+
+    @Override
+    protected void doBeginRead() {
+        readPending = true;
+        armRead();
+    }
+
+    /** Notes a completion of the read operation: without IORING_CQE_F_MORE it is no longer armed. */
+    void readCompleted(int flags) {
+        if ((flags & IoUringConstants.IORING_CQE_F_MORE) == 0) {
+            readArmed = false;
+            readMultishot = false;
+        }
+    }
+
+    boolean isReadCompleteScheduled() {
+        return readCompleteScheduled;
+    }
+
+    /** Fires channelReadComplete once this pass of completions is handled. */
+    void scheduleReadComplete() {
+        if (!readCompleteScheduled) {
+            readCompleteScheduled = true;
+            handler().afterCompletions(readCompleteTask);
+        }
+    }
+
+    /** Fires a scheduled channelReadComplete now (before an event that must follow it); the scheduled one is void. */
+    void fireReadCompleteNow() {
+        if (readCompleteScheduled) {
+            readCompleteScheduled = false;
+            beforeReadComplete();
+            pipeline().fireChannelReadComplete();
+        }
+    }
+
+    private void readComplete() {
+        if (!readCompleteScheduled || !isOpen()) {
+            readCompleteScheduled = false;
+            return;
+        }
+        fireReadCompleteNow();
+        if (!isOpen()) {
+            return;
+        }
+        if (config().isAutoRead() || readPending) {
+            armRead();
+        } else if (readMultishot) {
+            cancelRead();
+        }
+    }
+
+    /**
+     * AUTO_READ went off: cancel the armed read, a single-shot one too (it would deliver one more read); what it
+     * already received is still delivered.
+     */
+    void autoReadCleared() {
+        readPending = false;
+        if (readArmed && isRegisteredWithRing()) {
+            cancelRead();
+        }
+    }
+
+    private void cancelRead() {
+        submissionQueue().prepCancel(userData(readOp(), 0), 0, UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
+        readMultishot = false; // its last completion (-ECANCELED, or data without F_MORE) clears readArmed
     }
 
     /** Releases what the channel holds beside its socket; runs in {@link #doClose()}. */

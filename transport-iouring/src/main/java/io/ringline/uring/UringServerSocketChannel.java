@@ -11,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.UnresolvedAddressException;
 
-import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
 
 /**
  * A listening TCP socket on io_uring: Ringline's {@link ServerSocketChannel}. While {@code AUTO_READ} is on one
@@ -20,11 +19,6 @@ import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
  */
 public class UringServerSocketChannel extends AbstractUringChannel implements ServerSocketChannel {
     private final UringServerSocketChannelConfig config;
-    private boolean acceptArmed;
-    private boolean acceptMultishot;
-    private boolean readPending;
-    private boolean readCompleteScheduled;
-    private final Runnable readCompleteTask = this::readComplete;
 
     public UringServerSocketChannel() {
         super(null, newSocket(), false);
@@ -80,24 +74,24 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
     }
 
     @Override
-    protected void doBeginRead() {
-        readPending = true;
-        armAccept();
+    int readOp() {
+        return OP_ACCEPT;
     }
 
-    private void armAccept() {
-        if (acceptArmed || !isActive() || !isRegisteredWithRing()) {
+    @Override
+    void armRead() {
+        if (readArmed || !isActive() || !isRegisteredWithRing()) {
             return;
         }
         int flags = LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC;
         if (config.isAutoRead() && handler().config().isMultishotAccept()) {
             submissionQueue().prepMultishotAccept(socket.fd(), flags, userData(OP_ACCEPT, 0));
-            acceptMultishot = true;
+            readMultishot = true;
         } else {
             submissionQueue().prepAccept(socket.fd(), 0, 0, flags, userData(OP_ACCEPT, 0));
-            acceptMultishot = false;
+            readMultishot = false;
         }
-        acceptArmed = true;
+        readArmed = true;
     }
 
     @Override
@@ -106,10 +100,7 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
             throw new IllegalStateException("unexpected completion for " + this + ": " + event);
         }
         int res = event.res();
-        if ((event.flags() & IORING_CQE_F_MORE) == 0) {
-            acceptArmed = false;
-            acceptMultishot = false;
-        }
+        readCompleted(event.flags());
         if (!isOpen()) {
             if (res >= 0) {
                 LibC.close(res); // accepted while we closed: nobody will serve it
@@ -127,43 +118,6 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
             scheduleReadComplete();
             pipeline().fireExceptionCaught(Errno.newIOException("accept", -res));
         }
-    }
-
-    private void scheduleReadComplete() {
-        if (!readCompleteScheduled) {
-            readCompleteScheduled = true;
-            handler().afterCompletions(readCompleteTask);
-        }
-    }
-
-    private void readComplete() {
-        readCompleteScheduled = false;
-        if (!isOpen()) {
-            return;
-        }
-        pipeline().fireChannelReadComplete();
-        if (!isOpen()) {
-            return;
-        }
-        if (config.isAutoRead() || readPending) {
-            armAccept();
-        } else if (acceptMultishot) {
-            cancelAccept();
-        }
-    }
-
-    /** AUTO_READ went off: stop the armed accept, a single-shot one too, or it would accept one more connection. */
-    void autoReadCleared() {
-        readPending = false;
-        if (acceptArmed && isRegisteredWithRing()) {
-            cancelAccept();
-        }
-    }
-
-    private void cancelAccept() {
-        submissionQueue().prepCancel(userData(OP_ACCEPT, 0), 0,
-                UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
-        acceptMultishot = false;
     }
 
     @Override

@@ -37,7 +37,6 @@ import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
-import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
 import static io.ringline.uring.linux.IoUringConstants.IORING_OP_WRITEV_FIXED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -63,13 +62,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     private final UringSocketChannelConfig config;
     // Read state.
-    private boolean recvArmed;
-    private boolean recvMultishot;
-    private boolean readPending;
-    private boolean readCompleteScheduled;
     private boolean waitingForBuffers;
     private ByteBuf recvBuffer;
-    private final Runnable readCompleteTask = this::readComplete;
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
@@ -140,13 +134,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     // ---------------------------------------------------------------- reads
 
     @Override
-    protected void doBeginRead() {
-        readPending = true;
-        armRecv();
+    int readOp() {
+        return OP_RECV;
     }
 
-    private void armRecv() {
-        if (recvArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()) {
+    @Override
+    void armRead() {
+        if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -154,10 +148,10 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (pool != null) {
             if (config.isAutoRead() && handler().config().isMultishotRecv()) {
                 queue.prepRecvMultishot(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
-                recvMultishot = true;
+                readMultishot = true;
             } else {
                 queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
-                recvMultishot = false;
+                readMultishot = false;
             }
         } else {
             RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
@@ -170,19 +164,16 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             recvBuffer = buffer;
             queue.prepRecv(socket.fd(), addressOf(buffer, buffer.writerIndex(), buffer.writableBytes()),
                     buffer.writableBytes(), 0, userData(OP_RECV, 0));
-            recvMultishot = false;
+            readMultishot = false;
         }
-        recvArmed = true;
-        if (!readCompleteScheduled) {
+        readArmed = true;
+        if (!isReadCompleteScheduled()) {
             unsafe().recvBufAllocHandle().reset(config);
         }
     }
 
     private void recvCompleted(int res, int flags) {
-        if ((flags & IORING_CQE_F_MORE) == 0) {
-            recvArmed = false;
-            recvMultishot = false;
-        }
+        readCompleted(flags);
         ByteBuf buffer;
         boolean pooled = (flags & IORING_CQE_F_BUFFER) != 0;
         if (pooled) {
@@ -205,8 +196,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             readPending = false;
             scheduleReadComplete();
             pipeline().fireChannelRead(buffer);
-            if (!recvArmed && (config.isAutoRead() || readPending) && !readCompleteScheduled) {
-                armRecv();
+            if (!readArmed && (config.isAutoRead() || readPending) && !isReadCompleteScheduled()) {
+                armRead();
             }
             return;
         }
@@ -226,46 +217,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
     }
 
-    private void scheduleReadComplete() {
-        if (!readCompleteScheduled) {
-            readCompleteScheduled = true;
-            handler().afterCompletions(readCompleteTask);
-        }
-    }
-
-    /** After the loop handled a pass of completions: one channelReadComplete, then keep reading if wanted. */
-    private void readComplete() {
-        readCompleteScheduled = false;
-        if (!isOpen()) {
-            return;
-        }
-        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-        allocHandle.readComplete();
-        pipeline().fireChannelReadComplete();
-        if (!isOpen()) {
-            return;
-        }
-        if (config.isAutoRead() || readPending) {
-            armRecv();
-        } else if (recvMultishot) {
-            cancelRecv();
-        }
-    }
-
-    /**
-     * AUTO_READ went off: stop the armed recv, a single-shot one too (the allocator path keeps one armed between
-     * reads, and it would deliver one more read); what it already received is still delivered.
-     */
-    void autoReadCleared() {
-        readPending = false;
-        if (recvArmed && isRegisteredWithRing()) {
-            cancelRecv();
-        }
-    }
-
-    private void cancelRecv() {
-        submissionQueue().prepCancel(userData(OP_RECV, 0), 0, UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
-        recvMultishot = false; // its last completion (-ECANCELED or data without F_MORE) clears recvArmed
+    @Override
+    void beforeReadComplete() {
+        unsafe().recvBufAllocHandle().readComplete();
     }
 
     private void noBuffers() {
@@ -278,7 +232,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             pipeline().fireExceptionCaught(e);
         }
         if (grew) {
-            armRecv();
+            armRead();
             return;
         }
         pipeline().fireUserEventTriggered(UringBufferPoolEvent.EXHAUSTED);
@@ -293,16 +247,12 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
         if (config.isAutoRead() || readPending) {
-            armRecv();
+            armRead();
         }
     }
 
     private void inputClosedByPeer() {
-        if (readCompleteScheduled) {
-            readCompleteScheduled = false; // fire it now, before the shutdown events
-            unsafe().recvBufAllocHandle().readComplete();
-            pipeline().fireChannelReadComplete();
-        }
+        fireReadCompleteNow(); // before the shutdown events
         if (!isOpen()) {
             return;
         }
@@ -318,10 +268,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void readFailed(IOException cause) {
-        if (readCompleteScheduled) {
-            readCompleteScheduled = false;
-            pipeline().fireChannelReadComplete();
-        }
+        fireReadCompleteNow();
         ((AbstractUringUnsafe) unsafe()).closeOnError(cause);
     }
 
