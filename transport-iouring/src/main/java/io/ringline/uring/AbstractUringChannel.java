@@ -26,6 +26,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
     static final int OP_SEND = 12;
     static final int OP_CONNECT = 13;
     static final int OP_SPLICE = 14;
+    static final int OP_POLL_RDHUP = 15;
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);
 
@@ -107,6 +108,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
             if (future.isSuccess()) {
                 ioRegistration = (IoRegistration) future.getNow();
                 registration = ioRegistration.attachment();
+                registeredWithRing();
                 promise.setSuccess();
             } else {
                 promise.setFailure(future.cause());
@@ -146,6 +148,12 @@ abstract class AbstractUringChannel extends AbstractChannel {
     /** {@code read()} asked for data that has not come yet (matters with AUTO_READ off). */
     boolean readPending;
     private boolean readCompleteScheduled;
+    /**
+     * A read loop is under way: from its first completion to its channelReadComplete, possibly across passes (a
+     * single-shot recv re-armed because the socket has more and the allocator wants more). read() inside it only
+     * sets {@link #readPending}: the loop decides, as epoll's read loop does.
+     */
+    boolean readLoop;
     private final Runnable readCompleteTask = this::readComplete;
 
     /** The operation kind of this channel's read operation. */
@@ -161,7 +169,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
     @Override
     protected void doBeginRead() {
         readPending = true;
-        armRead();
+        if (!readLoop) {
+            armRead();
+        }
     }
 
     /** Notes a completion of the read operation: without IORING_CQE_F_MORE it is no longer armed. */
@@ -186,8 +196,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     /** Fires a scheduled channelReadComplete now (before an event that must follow it); the scheduled one is void. */
     void fireReadCompleteNow() {
-        if (readCompleteScheduled) {
+        if (readCompleteScheduled || readLoop) {
             readCompleteScheduled = false;
+            readLoop = false;
             beforeReadComplete();
             pipeline().fireChannelReadComplete();
         }
@@ -223,6 +234,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
     private void cancelRead() {
         submissionQueue().prepCancel(userData(readOp(), 0), 0, UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
         readMultishot = false; // its last completion (-ECANCELED, or data without F_MORE) clears readArmed
+    }
+
+    /** Runs once the registration with the ring is known, before channelRegistered (and channelActive). */
+    void registeredWithRing() {
     }
 
     /** Releases what the channel holds beside its socket; runs in {@link #doClose()}. */

@@ -103,9 +103,15 @@ final class LinuxSocket {
     }
 
     void shutdown(boolean input, boolean output) throws IOException {
+        if (closed) {
+            throw new java.nio.channels.ClosedChannelException(); // never shutdown(2) an fd number that may be reused
+        }
         int how = input && output ? LibC.SHUT_RDWR : input ? LibC.SHUT_RD : LibC.SHUT_WR;
         int ret = LibC.shutdown(fd, how);
-        if (ret < 0 && -ret != Errno.ENOTCONN) {
+        if (ret < 0) {
+            if (-ret == Errno.ENOTCONN) {
+                throw new java.nio.channels.NotYetConnectedException();
+            }
             throw Errno.newIOException("shutdown", -ret);
         }
     }

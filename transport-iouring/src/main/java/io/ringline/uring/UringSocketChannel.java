@@ -2,6 +2,7 @@ package io.ringline.uring;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.channel.ChannelPromise;
@@ -37,6 +38,7 @@ import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
+import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_SOCK_NONEMPTY;
 import static io.ringline.uring.linux.IoUringConstants.IORING_OP_WRITEV_FIXED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
@@ -59,10 +61,15 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private static final int MAX_IOVECS = 64;
     /** send(2) flag: no SIGPIPE on a connection the peer closed. */
     private static final int MSG_NOSIGNAL = 0x4000;
+    /** poll(2): the peer shut its side down (or closed). */
+    private static final int POLLRDHUP = 0x2000;
 
     private final UringSocketChannelConfig config;
     // Read state.
     private boolean waitingForBuffers;
+    private boolean rdHupArmed;
+    /** The peer half-closed: read until EOF whatever AUTO_READ and the allocator say (epoll's receivedRdHup). */
+    private boolean rdHupReceived;
     private ByteBuf recvBuffer;
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
@@ -127,6 +134,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             case OP_RECV -> recvCompleted(event.res(), event.flags());
             case OP_SEND -> sendCompleted(event.res());
             case OP_CONNECT -> connectCompleted(event.res());
+            case OP_POLL_RDHUP -> rdHupCompleted(event.res());
             default -> throw new IllegalStateException("unexpected completion for " + this + ": " + event);
         }
     }
@@ -145,16 +153,24 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         SubmissionQueue queue = submissionQueue();
         BufferPool pool = handler().bufferPool();
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        if (!isReadCompleteScheduled() && !readLoop) {
+            allocHandle.reset(config); // a new read loop
+        }
         if (pool != null) {
-            if (config.isAutoRead() && handler().config().isMultishotRecv()) {
+            // Multishot only with Netty's adaptive allocator: a custom RecvByteBufAllocator sizes and counts reads
+            // itself, which a multishot recv (the kernel receives ahead, a slot at a time) cannot honour.
+            if (config.isAutoRead() && handler().config().isMultishotRecv() && !rdHupReceived
+                    && config.getRecvByteBufAllocator() instanceof AdaptiveRecvByteBufAllocator) {
                 queue.prepRecvMultishot(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
                 readMultishot = true;
             } else {
-                queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
+                // At most what the allocator asks for, as in the allocator path (a slot at most).
+                queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), Math.min(allocHandle.guess(), pool.slotSize()),
+                        0, userData(OP_RECV, 0));
                 readMultishot = false;
             }
         } else {
-            RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
             ByteBuf buffer = allocHandle.allocate(config.getAllocator());
             if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
                 ByteBuf direct = config.getAllocator().directBuffer(buffer.capacity());
@@ -167,8 +183,32 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             readMultishot = false;
         }
         readArmed = true;
-        if (!isReadCompleteScheduled()) {
-            unsafe().recvBufAllocHandle().reset(config);
+    }
+
+    @Override
+    void registeredWithRing() {
+        if (active) {
+            armRdHup(); // an accepted connection
+        }
+    }
+
+    /** Notice the peer's half-closure even with no read pending (AUTO_READ off), as epoll's EPOLLRDHUP does. */
+    private void armRdHup() {
+        if (rdHupArmed || !isOpen() || !isRegisteredWithRing()) {
+            return;
+        }
+        submissionQueue().prepPollAdd(socket.fd(), POLLRDHUP, userData(OP_POLL_RDHUP, 0));
+        rdHupArmed = true;
+    }
+
+    private void rdHupCompleted(int res) {
+        rdHupArmed = false;
+        if (res < 0 || !isOpen() || inputShutdown) {
+            return; // cancelled by close
+        }
+        rdHupReceived = true;
+        if (!readArmed && !readLoop) {
+            armRead(); // read what is left, then the EOF (or the error), whatever AUTO_READ says
         }
     }
 
@@ -194,11 +234,16 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             allocHandle.lastBytesRead(res);
             allocHandle.incMessagesRead(1);
             readPending = false;
-            scheduleReadComplete();
+            readLoop = true;
             pipeline().fireChannelRead(buffer);
-            if (!readArmed && (config.isAutoRead() || readPending) && !isReadCompleteScheduled()) {
-                armRead();
+            if (!readArmed && isOpen() && (rdHupReceived
+                    || (flags & IORING_CQE_F_SOCK_NONEMPTY) != 0 && allocHandle.continueReading())) {
+                armRead(); // the same read loop goes on; its channelReadComplete comes when it ends
+                if (readArmed) {
+                    return;
+                }
             }
+            scheduleReadComplete();
             return;
         }
         ReferenceCountUtil.release(buffer);
@@ -209,7 +254,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else if (res == -Errno.ENOBUFS) {
             noBuffers();
         } else if (res == -Errno.ECANCELED) {
-            if (config.isAutoRead() || readPending) {
+            if (readLoop || config.isAutoRead() || readPending) {
                 scheduleReadComplete(); // re-armed there, after the pass
             }
         } else {
@@ -473,9 +518,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         long remaining = region.count() - region.transferred();
         if (remaining <= 0) {
             in.remove();
-            if (!in.isEmpty()) {
-                ((AbstractUringUnsafe) unsafe()).flushAgain();
-            }
+            // flushAgain() would be a no-op here: we are inside flush0 (its inFlush0 guard). Go on directly.
+            doWrite(in);
             return;
         }
         int chunkSize = (int) Math.min(remaining, 64 * 1024);
@@ -583,6 +627,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         active = true;
         remoteAddress = requestedRemoteAddress;
         localAddress = socket.localAddress();
+        armRdHup();
         boolean promiseSet = promise.trySuccess();
         pipeline().fireChannelActive();
         if (!promiseSet) {
@@ -759,8 +804,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private final class SocketUnsafe extends AbstractUringUnsafe {
         @Override
         public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
-            if (!promise.setUncancellable() || !ensureOpen(promise)) {
-                return;
+            if (promise.isDone() || !ensureOpen(promise)) {
+                return; // not setUncancellable(): a pending connect can be cancelled, as with NIO and epoll
             }
             try {
                 if (connectPromise != null) {
@@ -780,6 +825,16 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 submissionQueue().prepConnect(socket.fd(), sockaddr, length, userData(OP_CONNECT, 0));
                 requestedRemoteAddress = target;
                 connectPromise = promise;
+                promise.addListener(future -> {
+                    if (future.isCancelled() && connectPromise == future) {
+                        connectPromise = null;
+                        if (connectTimeout != null) {
+                            connectTimeout.cancel(false);
+                            connectTimeout = null;
+                        }
+                        close(voidPromise()); // cancels the IORING_OP_CONNECT in flight
+                    }
+                });
                 int timeoutMillis = config.getConnectTimeoutMillis();
                 if (timeoutMillis > 0) {
                     connectTimeout = eventLoop().schedule(() -> connectTimedOut(target, timeoutMillis),

@@ -164,7 +164,12 @@ public final class SubmissionQueue {
      * the completion names it in its flags ({@code IORING_CQE_F_BUFFER}, id above IORING_CQE_BUFFER_SHIFT).
      */
     public void prepRecvBufferSelect(int fd, short bufferGroup, int msgFlags, long userData) {
-        long sqe = prepRw(IORING_OP_RECV, fd, 0, 0, 0, userData);
+        prepRecvBufferSelect(fd, bufferGroup, 0, msgFlags, userData);
+    }
+
+    /** As above, receiving at most {@code length} bytes (0: up to the whole buffer). */
+    public void prepRecvBufferSelect(int fd, short bufferGroup, int length, int msgFlags, long userData) {
+        long sqe = prepRw(IORING_OP_RECV, fd, 0, length, 0, userData);
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
         sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferGroup);
         orFlags(sqe, IOSQE_BUFFER_SELECT);
