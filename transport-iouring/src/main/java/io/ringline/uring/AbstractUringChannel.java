@@ -25,7 +25,6 @@ abstract class AbstractUringChannel extends AbstractChannel {
     static final int OP_RECV = 11;
     static final int OP_SEND = 12;
     static final int OP_CONNECT = 13;
-    static final int OP_SPLICE = 14;
     static final int OP_POLL_RDHUP = 15;
 
     private static final ChannelMetadata METADATA = new ChannelMetadata(false, 16);

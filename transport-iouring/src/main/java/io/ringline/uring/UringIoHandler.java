@@ -28,7 +28,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
@@ -514,10 +513,5 @@ public final class UringIoHandler implements IoHandler {
             handle.unregistered();
             return true;
         }
-    }
-
-    /** Handlers of every loop of the calling process, for tests. */
-    static List<UringIoHandler> handlers() {
-        return new ArrayList<>(HANDLERS.values());
     }
 }
