@@ -2,6 +2,7 @@ package io.ringline.uring;
 
 import io.netty.channel.AbstractChannel;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelMetadata;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
@@ -42,6 +43,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
         super(parent);
         this.socket = socket;
         this.active = active;
+    }
+
+    /** A new TCP socket for a channel the user constructs; fails with the unavailability cause first. */
+    static LinuxSocket newSocket() {
+        Uring.ensureAvailability();
+        try {
+            return LinuxSocket.newStream();
+        } catch (IOException e) {
+            throw new ChannelException("cannot open a TCP socket", e);
+        }
     }
 
     @Override

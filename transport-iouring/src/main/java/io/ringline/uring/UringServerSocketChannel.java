@@ -6,7 +6,6 @@ import io.netty.channel.socket.ServerSocketChannel;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.LibC;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.channels.UnresolvedAddressException;
@@ -23,15 +22,6 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
     public UringServerSocketChannel() {
         super(null, newSocket(), false);
         this.config = new UringServerSocketChannelConfig(this);
-    }
-
-    private static LinuxSocket newSocket() {
-        Uring.ensureAvailability();
-        try {
-            return LinuxSocket.newStream();
-        } catch (IOException e) {
-            throw new io.netty.channel.ChannelException("cannot open a TCP socket", e);
-        }
     }
 
     @Override

@@ -94,15 +94,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         this.config = new UringSocketChannelConfig(this);
     }
 
-    private static LinuxSocket newSocket() {
-        Uring.ensureAvailability();
-        try {
-            return LinuxSocket.newStream();
-        } catch (IOException e) {
-            throw new io.netty.channel.ChannelException("cannot open a TCP socket", e);
-        }
-    }
-
     @Override
     public ServerSocketChannel parent() {
         return (ServerSocketChannel) super.parent();
