@@ -74,6 +74,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
+    private final Gather gather = new Gather();
     private ByteBuf fileRegionChunk;
     /** A shutdownOutput() that waits for the send in flight to complete (see {@link #shutdownOutput0}). */
     private ChannelPromise shutdownOutputAfterSend;
@@ -387,9 +388,44 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void writeGathering(UringIoHandler handler, ChannelOutboundBuffer in) throws Exception {
-        long iovecs = handler.scratch((int) (Iovec.SIZE * MAX_IOVECS));
-        int[] state = {0, -2}; // iovec count; the fixed buffer all of them lie in (-2: none yet, -1: not all fixed)
-        in.forEachFlushedMessage(message -> {
+        Gather gather = this.gather;
+        gather.start(handler, handler.scratch((int) (Iovec.SIZE * MAX_IOVECS)));
+        in.forEachFlushedMessage(gather);
+        int count = gather.count;
+        if (count == 0) {
+            // Only empty buffers were flushed: let the completion path remove them.
+            submissionQueue().prepNop(userData(OP_SEND, 0));
+            return;
+        }
+        if (gather.fixedIndex >= 0 && handler.ring().supportsOpcode(IORING_OP_WRITEV_FIXED)) {
+            submissionQueue().prepWritevFixed(socket.fd(), gather.iovecs, count, 0, (short) gather.fixedIndex,
+                    userData(OP_SEND, 0));
+            handler.counters().fixedSends++;
+        } else {
+            prepSendmsg(handler, gather.iovecs, count);
+        }
+    }
+
+    /**
+     * Collects flushed buffers into iovecs for one gathering send; one instance per channel, so the write path
+     * allocates nothing.
+     */
+    private static final class Gather implements ChannelOutboundBuffer.MessageProcessor {
+        private UringIoHandler handler;
+        long iovecs;
+        int count;
+        /** The fixed buffer every iovec lies in: -2 none yet, -1 not all in one registered chunk. */
+        int fixedIndex;
+
+        void start(UringIoHandler handler, long iovecs) {
+            this.handler = handler;
+            this.iovecs = iovecs;
+            this.count = 0;
+            this.fixedIndex = -2;
+        }
+
+        @Override
+        public boolean processMessage(Object message) {
             if (!(message instanceof ByteBuf buffer)) {
                 return false; // a FileRegion: written on its own once the buffers before it are out
             }
@@ -397,35 +433,23 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 return true;
             }
             if (buffer instanceof PoolSlotByteBuf slot && handler.ownsSlot(slot)) {
-                if (state[0] == MAX_IOVECS) {
+                if (count == MAX_IOVECS) {
                     return false;
                 }
                 int fixed = handler.bufferPool().fixedBufferIndex(slot.slot());
-                if (state[0] > 0 && fixed >= 0 && state[1] >= 0 && fixed != state[1]) {
+                if (count > 0 && fixed >= 0 && fixedIndex >= 0 && fixed != fixedIndex) {
                     return false; // another chunk of the pool: its own WRITEV_FIXED, next
                 }
-                state[1] = state[1] == -2 || state[1] == fixed ? fixed : -1;
-                writeIovec(iovecs, state[0]++, slot.address(buffer.readerIndex()), buffer.readableBytes());
+                fixedIndex = fixedIndex == -2 || fixedIndex == fixed ? fixed : -1;
+                writeIovec(iovecs, count++, slot.address(buffer.readerIndex()), buffer.readableBytes());
                 return true;
             }
-            if (state[0] + buffer.nioBufferCount() > MAX_IOVECS) {
+            if (count + buffer.nioBufferCount() > MAX_IOVECS) {
                 return false;
             }
-            state[1] = -1;
-            state[0] = addIovecs(buffer, iovecs, state[0]);
+            fixedIndex = -1;
+            count = addIovecs(buffer, iovecs, count);
             return true;
-        });
-        int count = state[0];
-        if (count == 0) {
-            // Only empty buffers were flushed: let the completion path remove them.
-            submissionQueue().prepNop(userData(OP_SEND, 0));
-            return;
-        }
-        if (state[1] >= 0 && handler.ring().supportsOpcode(IORING_OP_WRITEV_FIXED)) {
-            submissionQueue().prepWritevFixed(socket.fd(), iovecs, count, 0, (short) state[1], userData(OP_SEND, 0));
-            handler.counters().fixedSends++;
-        } else {
-            prepSendmsg(handler, iovecs, count);
         }
     }
 
