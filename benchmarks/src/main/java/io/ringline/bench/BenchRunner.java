@@ -300,6 +300,14 @@ public final class BenchRunner implements Callable<Integer> {
                     .map(t -> t.cliName + " " + ReportWriter.number(results.spread(scenario, t, headline).median()))
                     .collect(Collectors.joining(", "));
             out.printf("%-10s median %s: %s%n", scenario.cliName, headline.label.replace("µ", "u"), line.isEmpty() ? "no data" : line);
+            String ratios = transports.stream()
+                    .filter(t -> t != ServerTransport.RINGLINE)
+                    .filter(t -> !results.ringlineRatio(scenario, t, headline).isEmpty())
+                    .map(t -> t.cliName + " " + ReportWriter.ratio(results.ringlineRatio(scenario, t, headline)))
+                    .collect(Collectors.joining(", "));
+            if (!ratios.isEmpty()) {
+                out.printf("%-10s ringline ÷ peer, paired by round (median, min–max): %s%n", "", ratios);
+            }
         }
         long errors = results.totalErrors();
         if (errors > 0) {

@@ -4,7 +4,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /** Renders {@link Results} as the Markdown report. */
 final class ReportWriter {
@@ -81,8 +80,10 @@ final class ReportWriter {
                 - **server CPU µs/request** = the server process's user+system CPU time (from /proc/PID/stat) over
                   the measured window ÷ echoes completed in it. It is the efficiency figure that tells servers apart
                   even when the load client is the bottleneck for req/s. Lower is better.
-                - **ringline ÷ peer** columns divide Ringline's median by that row's median: for req/s above 1 means
-                  Ringline is faster; for CPU µs/request, latency and memory below 1 means Ringline needs less.
+                - **ringline ÷ peer** columns divide Ringline's figure by that row's, round by round (the two ran
+                  back to back, so machine drift between rounds cancels): the median ratio, then its min–max over
+                  the rounds. For req/s above 1 means Ringline is faster; for CPU µs/request, latency and memory
+                  below 1 means Ringline needs less. A range that straddles 1 is no difference this machine can show.
                 - **errors**: echoes that failed verification, connections that broke, and echoes still missing at
                   the end of the grace period, summed over rounds. Any non-zero count is a bug to look at.
                 - Peak RSS is the server's VmHWM over its whole life (start-up, warm-up and window).
@@ -139,9 +140,9 @@ final class ReportWriter {
                 cells.add(errors == 0 ? "0" : "**" + errors + "**");
                 cells.add(runs.stream().filter(Measurement::ok).count() + "/" + runs.size());
                 for (Metric metric : layout.ratios()) {
-                    Optional<Double> ratio = transport == ServerTransport.RINGLINE
-                            ? Optional.empty() : results.ringlineRatio(scenario, transport, metric);
-                    cells.add(ratio.map(r -> String.format(Locale.ROOT, "%.2f×", r)).orElse("–"));
+                    Spread ratio = transport == ServerTransport.RINGLINE
+                            ? Spread.NONE : results.ringlineRatio(scenario, transport, metric);
+                    cells.add(ratio(ratio));
                 }
             }
             md.append("| ").append(String.join(" | ", cells)).append(" |\n");
@@ -179,6 +180,16 @@ final class ReportWriter {
                     Long.toString(m.errors()), m.ok() ? "" : "failed"))).append(" |\n");
         }
         md.append('\n');
+    }
+
+    /** A ratio's median and range over the rounds: "0.93× (0.85–1.02)"; "–" for none. */
+    static String ratio(Spread ratio) {
+        if (ratio.isEmpty()) {
+            return "–";
+        }
+        String median = String.format(Locale.ROOT, "%.2f×", ratio.median());
+        return ratio.count() == 1 ? median
+                : median + String.format(Locale.ROOT, " (%.2f–%.2f)", ratio.min(), ratio.max());
     }
 
     /** A figure with as many decimals as its size deserves; "–" for none. */

@@ -6,7 +6,6 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /** Everything one runner invocation measured, in order, plus the transports that never started. */
 final class Results {
@@ -46,14 +45,23 @@ final class Results {
         return of(scenario, transport).stream().mapToLong(Measurement::errors).sum();
     }
 
-    /** Ringline's median divided by the peer's; empty when either has none. */
-    Optional<Double> ringlineRatio(Scenario scenario, ServerTransport peer, Metric metric) {
-        Spread ringline = spread(scenario, ServerTransport.RINGLINE, metric);
-        Spread other = spread(scenario, peer, metric);
-        if (ringline.isEmpty() || other.isEmpty() || other.median() == 0) {
-            return Optional.empty();
+    /**
+     * Ringline's figure divided by the peer's, round by round (the two ran back to back, so drift of the machine
+     * between rounds cancels), as median and range over the rounds where both have the figure.
+     */
+    Spread ringlineRatio(Scenario scenario, ServerTransport peer, Metric metric) {
+        List<Double> ratios = new ArrayList<>();
+        for (Measurement ringline : of(scenario, ServerTransport.RINGLINE)) {
+            for (Measurement other : of(scenario, peer)) {
+                if (other.round() == ringline.round()) {
+                    double denominator = metric.of(other);
+                    if (denominator != 0) {
+                        ratios.add(metric.of(ringline) / denominator); // NaN when either lacks it: Spread skips it
+                    }
+                }
+            }
         }
-        return Optional.of(ringline.median() / other.median());
+        return Spread.of(ratios);
     }
 
     long totalErrors() {
