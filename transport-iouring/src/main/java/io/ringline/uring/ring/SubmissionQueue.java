@@ -130,11 +130,6 @@ public final class SubmissionQueue {
         prepRw(IORING_OP_READ, fd, address, length, offset, userData);
     }
 
-    /** write(2); {@code offset -1} writes at the file position. */
-    public void prepWrite(int fd, long address, int length, long offset, long userData) {
-        prepRw(IORING_OP_WRITE, fd, address, length, offset, userData);
-    }
-
     /** accept4(2); {@code address}/{@code addressLength} (a {@code socklen_t*}) may be 0. */
     public void prepAccept(int fd, long address, long addressLength, int flags, long userData) {
         long sqe = prepRw(IORING_OP_ACCEPT, fd, address, 0, addressLength, userData);
@@ -190,26 +185,10 @@ public final class SubmissionQueue {
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
     }
 
-    /**
-     * Zero-copy send (6.0) from registered buffer {@code bufferIndex} (IORING_RECVSEND_FIXED_BUF). Two completions:
-     * the result, flagged CQE_F_MORE, then a notification (IORING_CQE_F_NOTIF) once the kernel let go of the memory.
-     */
-    public void prepSendZcFixed(int fd, long address, int length, int msgFlags, short bufferIndex, long userData) {
-        long sqe = prepRw(IORING_OP_SEND_ZC, fd, address, length, 0, userData);
-        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
-        sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
-        orIoprio(sqe, IORING_RECVSEND_FIXED_BUF);
-    }
-
     /** sendmsg(2) with the {@code struct msghdr} at {@code msghdr}. */
     public void prepSendmsg(int fd, long msghdr, int msgFlags, long userData) {
         long sqe = prepRw(IORING_OP_SENDMSG, fd, msghdr, 1, 0, userData);
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, msgFlags);
-    }
-
-    /** writev(2) of {@code count} iovecs at {@code iovecs}; {@code offset -1} for sockets and pipes. */
-    public void prepWritev(int fd, long iovecs, int count, long offset, long userData) {
-        prepRw(IORING_OP_WRITEV, fd, iovecs, count, offset, userData);
     }
 
     /** write(2) from registered buffer {@code bufferIndex}; the memory must lie inside it. */
@@ -224,29 +203,10 @@ public final class SubmissionQueue {
         sqes.set(JAVA_SHORT, sqe + Sqe.BUF_INDEX, bufferIndex);
     }
 
-    /** splice(2) {@code length} bytes from {@code fdIn} (at {@code offsetIn}, -1 for pipes) to {@code fdOut}. */
-    public void prepSplice(int fdIn, long offsetIn, int fdOut, long offsetOut, int length, int spliceFlags,
-                           long userData) {
-        long sqe = prepRw(IORING_OP_SPLICE, fdOut, 0, length, offsetOut, userData);
-        sqes.set(JAVA_LONG, sqe + Sqe.ADDR, offsetIn); // splice_off_in
-        sqes.set(JAVA_INT, sqe + Sqe.SPLICE_FD_IN, fdIn);
-        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, spliceFlags);
-    }
-
     /** poll(2) for {@code events} (POLLIN, POLLOUT...), one shot. */
     public void prepPollAdd(int fd, int events, long userData) {
         long sqe = prepRw(IORING_OP_POLL_ADD, fd, 0, 0, 0, userData);
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, events);
-    }
-
-    /** shutdown(2) with {@code how} (SHUT_RD, SHUT_WR, SHUT_RDWR). */
-    public void prepShutdown(int fd, int how, long userData) {
-        prepRw(IORING_OP_SHUTDOWN, fd, 0, how, 0, userData);
-    }
-
-    /** close(2). */
-    public void prepClose(int fd, long userData) {
-        prepRw(IORING_OP_CLOSE, fd, 0, 0, 0, userData);
     }
 
     /** Cancels the in-flight operation tagged {@code targetUserData}; it completes with -ECANCELED if caught. */
@@ -259,15 +219,6 @@ public final class SubmissionQueue {
     public void prepCancelFd(int fd, long userData) {
         long sqe = prepRw(IORING_OP_ASYNC_CANCEL, fd, 0, 0, 0, userData);
         sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, IORING_ASYNC_CANCEL_FD | IORING_ASYNC_CANCEL_ALL);
-    }
-
-    /**
-     * A timeout that completes after the {@code struct __kernel_timespec} at {@code timespec} passes (-ETIME), or
-     * after {@code count} other completions (0: time only).
-     */
-    public void prepTimeout(long timespec, int count, int timeoutFlags, long userData) {
-        long sqe = prepRw(IORING_OP_TIMEOUT, -1, timespec, 1, count, userData);
-        sqes.set(JAVA_INT, sqe + Sqe.OP_FLAGS, timeoutFlags);
     }
 
     /** Any operation, field by field: for callers that bring their own SQE contents. */
