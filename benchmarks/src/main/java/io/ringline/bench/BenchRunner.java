@@ -242,9 +242,11 @@ public final class BenchRunner implements Callable<Integer> {
                     idle.liveHeapBeforeBytes() / 1048576.0, idle.liveHeapAfterBytes() / 1048576.0, idle.setupSeconds(), idle.errors());
         }
         Measurement.Load load = m.load();
-        return String.format(Locale.ROOT, "%,10.0f req/s   %6.2f us CPU/req   p50 %s us  p99 %s us   peak RSS %.0f MiB   errors %d",
+        String client = Double.isNaN(load.clientCpuMicrosPerRequest()) ? ""
+                : String.format(Locale.ROOT, "   client %.0f%% busy", load.clientCorePercent());
+        return String.format(Locale.ROOT, "%,10.0f req/s   %6.2f us CPU/req   p50 %s us  p99 %s us   peak RSS %.0f MiB   errors %d%s",
                 load.requestsPerSecond(), load.serverCpuMicrosPerRequest(), ReportWriter.number(load.p50Micros()),
-                ReportWriter.number(load.p99Micros()), load.peakRssBytes() / 1048576.0, load.errors());
+                ReportWriter.number(load.p99Micros()), load.peakRssBytes() / 1048576.0, load.errors(), client);
     }
 
     private static String lastLine(String text) {

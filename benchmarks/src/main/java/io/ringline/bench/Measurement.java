@@ -9,10 +9,17 @@ record Measurement(Scenario scenario, ServerTransport transport, int round, Stri
     /**
      * A throughput/latency run. {@code roundTrips} completed in the window of {@code seconds};
      * {@code serverCpuMicrosPerRequest} is the server's user+system CPU over that window divided by
-     * them. Percentiles are NaN when the client could not record them.
+     * them. Percentiles are NaN when the client could not record them. {@code clientCpuMicrosPerRequest} is the
+     * in-process load client's CPU (the runner's whole JVM) over the same window per round trip; NaN for an
+     * external client.
      */
     record Load(double seconds, long roundTrips, double requestsPerSecond, double serverCpuMicrosPerRequest,
-                long peakRssBytes, long errors, double p50Micros, double p99Micros) {
+                long peakRssBytes, long errors, double p50Micros, double p99Micros, double clientCpuMicrosPerRequest) {
+
+        /** How much of one core the load client used: near 100% the client, not the server, limits req/s. */
+        double clientCorePercent() {
+            return clientCpuMicrosPerRequest * requestsPerSecond / 1e4;
+        }
     }
 
     /** An idle-connections run: server memory before and after the connections, both after a full GC. */

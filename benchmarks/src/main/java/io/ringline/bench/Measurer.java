@@ -69,6 +69,7 @@ final class Measurer {
 
             LoadCounters before = client.counters();
             long cpuBefore = ProcStats.cpuTicks(server.pid());
+            long clientCpuBefore = ProcStats.cpuTicks(ProcessHandle.current().pid());
             long start = System.nanoTime();
             client.takeLatency();
 
@@ -76,6 +77,7 @@ final class Measurer {
 
             LoadCounters after = client.counters();
             long cpuAfter = ProcStats.cpuTicks(server.pid());
+            long clientCpuAfter = ProcStats.cpuTicks(ProcessHandle.current().pid());
             double seconds = (System.nanoTime() - start) / 1e9;
             Histogram roundTrips = client.takeLatency();
 
@@ -90,9 +92,11 @@ final class Measurer {
                         + (client.firstError() != null ? " (first error: " + client.firstError() + ")" : ""));
             }
             double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
+            double clientCpuMicros = (clientCpuAfter - clientCpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
             return new Measurement(scenario, transport, round, null, new Measurement.Load(seconds, completed,
                     completed / seconds, cpuMicros / completed, peakRss, total.errors(),
-                    roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0), null);
+                    roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0,
+                    clientCpuMicros / completed), null);
         }
     }
 
@@ -120,7 +124,7 @@ final class Measurer {
         return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
                 output.responses(), output.responses() / (double) durationSeconds, cpuMicros / output.responses(),
                 peakRss, output.errors().orElse(0),
-                output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN)), null);
+                output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN), null);
     }
 
     private Measurement measureIdle(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)

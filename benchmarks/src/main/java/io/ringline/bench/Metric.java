@@ -6,6 +6,10 @@ import java.util.function.ToDoubleFunction;
 enum Metric {
     REQUESTS_PER_SECOND("req/s", true, Source.LOAD, m -> m.load().requestsPerSecond()),
     CPU_MICROS_PER_REQUEST("server CPU µs/request", false, Source.LOAD, m -> m.load().serverCpuMicrosPerRequest()),
+    /** The load client's cost; 1e6 ÷ this is the most req/s it could drive with a whole core. */
+    CLIENT_CPU_MICROS_PER_REQUEST("client CPU µs/request", false, Source.LOAD,
+            m -> m.load().clientCpuMicrosPerRequest()),
+    CLIENT_CORE_PERCENT("client core busy %", false, Source.LOAD, m -> m.load().clientCorePercent()),
     P50_MICROS("p50 µs", false, Source.LOAD, m -> m.load().p50Micros()),
     P99_MICROS("p99 µs", false, Source.LOAD, m -> m.load().p99Micros()),
     /** Echoed payload one way: what the bandwidth scenario is about. */

@@ -35,7 +35,8 @@ final class ReportWriter {
                     List.of(Metric.RSS_PER_CONNECTION_KIB, Metric.HEAP_PER_CONNECTION_KIB));
             case ORIGINAL, C500 -> new Layout(
                     List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST),
-                    List.of(Metric.P99_MICROS, Metric.PEAK_RSS_MIB),
+                    List.of(Metric.P99_MICROS, Metric.PEAK_RSS_MIB, Metric.CLIENT_CPU_MICROS_PER_REQUEST,
+                            Metric.CLIENT_CORE_PERCENT),
                     List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST));
         };
     }
@@ -84,6 +85,9 @@ final class ReportWriter {
                   back to back, so machine drift between rounds cancels): the median ratio, then its min–max over
                   the rounds. For req/s above 1 means Ringline is faster; for CPU µs/request, latency and memory
                   below 1 means Ringline needs less. A range that straddles 1 is no difference this machine can show.
+                - **client CPU µs/request** and **client core busy %**: the in-process load client's own CPU (the
+                  runner's JVM, pinned to its core) over the same window. 1,000,000 ÷ client µs/request is the most
+                  req/s the client could drive; near 100% busy, req/s measures the client, not the server.
                 - **errors**: echoes that failed verification, connections that broke, and echoes still missing at
                   the end of the grace period, summed over rounds. Any non-zero count is a bug to look at.
                 - Peak RSS is the server's VmHWM over its whole life (start-up, warm-up and window).

@@ -71,6 +71,7 @@ class BenchRunnerSmokeTest {
                 assertThat(m.load().roundTrips()).isPositive();
                 assertThat(m.load().requestsPerSecond()).isPositive();
                 assertThat(m.load().serverCpuMicrosPerRequest()).isPositive().isFinite();
+                assertThat(m.load().clientCpuMicrosPerRequest()).isPositive().isFinite();
                 assertThat(m.load().p99Micros()).isPositive();
                 assertThat(m.load().peakRssBytes()).isPositive();
             }
