@@ -5,7 +5,8 @@ package io.ringline.uring;
  *
  * @param poolSlots                 slots in the registered buffer pool(s)
  * @param slotsInUse                slots holding received data not yet released
- * @param noBufferEvents            receives that found no free slot (ENOBUFS): reads paused until slots returned
+ * @param noBufferEvents            receives that found every slot taken (ENOBUFS with none left to offer): the pool
+ *                                  grew a chunk, or at its cap reads paused until slots returned
  * @param bytesCopiedOnWrite        bytes the write path copied (heap buffers into direct memory)
  * @param fixedSends                sends from registered memory (WRITE_FIXED, WRITEV_FIXED)
  * @param plainSends                other sends (SEND, SENDMSG, WRITEV)

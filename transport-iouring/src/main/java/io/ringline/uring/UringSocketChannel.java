@@ -260,8 +260,18 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void noBuffers() {
-        handler().counters().noBufferEvents++;
         BufferPool pool = handler().bufferPool();
+        // The kernel found the buffer ring empty somewhere in its last batch of receives, possibly for many
+        // connections at once. If slots are free (given back by that batch's completions, or offered after an
+        // earlier ENOBUFS of the batch), the pool merely offered too few: it offers more at the end of this pass,
+        // before the receive armed here reaches the kernel. Only when every slot is taken is the pool short: it grows
+        // or reads pause, once per shortage rather than once per connection.
+        if (pool.hasFreeSlots()) {
+            pool.offerFellShort();
+            armRead();
+            return;
+        }
+        handler().counters().noBufferEvents++;
         boolean grew = false;
         try {
             grew = pool.canGrow() && pool.grow();

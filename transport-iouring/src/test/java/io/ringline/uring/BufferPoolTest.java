@@ -68,6 +68,59 @@ class BufferPoolTest {
         }
     }
 
+    /**
+     * Hundreds of connections whose requests land in the same kernel pass run the buffer ring dry for many of them
+     * at once. That is one shortage, not one per connection: the pool grows to about what is in flight, never to
+     * its cap, and reads never pause.
+     */
+    @Test
+    void manyConnectionsAtOnceGrowThePoolOnlyAsFarAsTheyNeed() throws Exception {
+        int connections = 400;
+        int messages = 200;
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(64)
+                .setMaxBufferCount(4096);
+        try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
+            CountDownLatch allConnected = new CountDownLatch(connections);
+            List<Thread> clients = new ArrayList<>();
+            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+            for (int c = 0; c < connections; c++) {
+                int seed = c;
+                clients.add(Thread.ofVirtual().start(() -> {
+                    try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
+                        socket.setTcpNoDelay(true);
+                        allConnected.countDown();
+                        allConnected.await(); // then every connection sends at once
+                        OutputStream out = socket.getOutputStream();
+                        DataInputStream in = new DataInputStream(socket.getInputStream());
+                        byte[] request = new byte[512];
+                        byte[] response = new byte[512];
+                        Random random = new Random(seed);
+                        for (int i = 0; i < messages; i++) {
+                            random.nextBytes(request);
+                            out.write(request);
+                            in.readFully(response);
+                            if (!java.util.Arrays.equals(request, response)) {
+                                throw new AssertionError("echo " + i + " of connection " + seed + " differs");
+                            }
+                        }
+                    } catch (Throwable t) {
+                        failures.add(t);
+                    }
+                }));
+            }
+            for (Thread client : clients) {
+                client.join(TimeUnit.SECONDS.toMillis(120));
+            }
+            assertThat(failures).isEmpty();
+            UringMetrics metrics = server.metrics();
+            // At most one request per connection is in flight, each in one slot until its echo is sent.
+            assertThat(metrics.poolSlots()).as("%s", metrics).isLessThanOrEqualTo(2L * connections);
+            assertThat(metrics.noBufferEvents()).as("each one grew the pool a chunk: %s", metrics)
+                    .isLessThanOrEqualTo(metrics.poolSlots() / 64);
+            waitUntilNoSlotInUse(server);
+        }
+    }
+
     @Test
     void payloadsLargerThanASlotSpanSlotsAndEchoIntact() throws Exception {
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(64);
