@@ -262,12 +262,10 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private void noBuffers() {
         BufferPool pool = handler().bufferPool();
         // The kernel found the buffer ring empty somewhere in its last batch of receives, possibly for many
-        // connections at once. If slots are free (given back by that batch's completions, or offered after an
-        // earlier ENOBUFS of the batch), the pool merely offered too few: it offers more at the end of this pass,
-        // before the receive armed here reaches the kernel. Only when every slot is taken is the pool short: it grows
-        // or reads pause, once per shortage rather than once per connection.
+        // connections at once. If slots are free by now (completions of that batch gave some back, published before
+        // the receive armed here reaches the kernel), this one is stale: just receive again. Only when every slot is
+        // taken is the pool short: it grows or reads pause, once per shortage rather than once per connection.
         if (pool.hasFreeSlots()) {
-            pool.offerFellShort();
             armRead();
             return;
         }

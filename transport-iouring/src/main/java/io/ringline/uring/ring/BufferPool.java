@@ -12,21 +12,12 @@ import java.io.IOException;
  * all slots offered to the kernel through one provided {@link BufferRing} (so receives pick a free slot
  * themselves). A slot's id is its buffer id in the ring. Grows a chunk at a time up to a cap.
  *
- * <p>Not every free slot is in the buffer ring. The kernel takes provided buffers in the order they were added, so
- * offering every free slot would cycle receives through the whole pool, each landing in memory the CPU caches have
- * long dropped. Instead free slots wait in a stack, most recently recycled on top, and only enough of them to
- * cover one batch of receives are offered ({@link #publish}); when the kernel still ran dry (ENOBUFS) while slots
- * were free, {@link #offerFellShort} doubles that number at the next publish.
- *
  * <p>Registration is optional: where it fails (ENOMEM under a low {@code ulimit -l}, or a kernel without sparse
  * buffer tables) the pool still receives, and {@link #fixedBufferIndex} answers -1 so sends go out plain.
  *
  * <p>Not thread-safe: the ring's thread owns it.
  */
 public final class BufferPool implements AutoCloseable {
-    /** Slots offered at first: more than the receives one loop pass of a few dozen busy connections completes. */
-    static final int INITIAL_OFFER = 64;
-
     private final Ring ring;
     private final BufferRing bufferRing;
     private final int slotSize;
@@ -38,15 +29,6 @@ public final class BufferPool implements AutoCloseable {
     private IOException registrationFailure;
     private int chunks;
     private int slotsInUse;
-    /** Free slots not in the buffer ring; the most recently recycled on top. */
-    private final int[] waiting;
-    private int waitingCount;
-    /** Slots in the buffer ring that no completion has named yet. */
-    private int offered;
-    /** How many slots to keep in the buffer ring. */
-    private int offerTarget;
-    /** A receive found the ring empty while slots were free: offer more at the next publish. */
-    private boolean offerFellShort;
     private boolean closed;
 
     private BufferPool(Ring ring, BufferRing bufferRing, int slotSize, int slotsPerChunk, int maxChunks,
@@ -58,8 +40,6 @@ public final class BufferPool implements AutoCloseable {
         this.chunkSize = (long) slotSize * slotsPerChunk;
         this.chunkAddresses = new long[maxChunks];
         this.chunkRegistered = new boolean[maxChunks];
-        this.waiting = new int[maxChunks * slotsPerChunk];
-        this.offerTarget = Math.min(INITIAL_OFFER, slotsPerChunk);
         this.registrationWanted = registrationWanted;
         this.registrationFailure = registrationFailure;
     }
@@ -127,10 +107,10 @@ public final class BufferPool implements AutoCloseable {
             }
         }
         int firstSlot = chunk * slotsPerChunk;
-        for (int slot = firstSlot + slotsPerChunk - 1; slot >= firstSlot; slot--) {
-            waiting[waitingCount++] = slot; // the lowest slot on top
+        for (int slot = firstSlot; slot < firstSlot + slotsPerChunk; slot++) {
+            bufferRing.add(slotAddress(slot), slotSize, (short) slot);
         }
-        publish();
+        bufferRing.publish();
         return true;
     }
 
@@ -179,49 +159,26 @@ public final class BufferPool implements AutoCloseable {
     /** Notes that a completion handed {@code slot} to us: it is ours until {@link #recycle}d. */
     public void taken(int slot) {
         slotsInUse++;
-        offered--;
     }
 
-    /** Frees {@code slot}; it goes back to the kernel, warm ones first, at the next {@link #publish()}. */
+    /** Offers {@code slot} to the kernel again (visible after {@link #publish()}). */
     public void recycle(int slot) {
         slotsInUse--;
-        waiting[waitingCount++] = slot;
+        bufferRing.add(slotAddress(slot), slotSize, (short) slot);
     }
 
     /**
-     * Tops the buffer ring up to the offer target from the free slots, most recently recycled first, and makes them
-     * visible to the kernel; call once per batch of completions rather than per slot.
+     * Whether some slot is free: in the buffer ring, or recycled and offered at the next {@link #publish()}. A receive
+     * that found the ring empty (ENOBUFS) while this holds ran in a batch that used the ring up before completions
+     * of that batch gave slots back; it can simply receive again.
      */
-    public void publish() {
-        if (offerFellShort) {
-            offerFellShort = false;
-            offerTarget = Math.min(waiting.length, offerTarget * 2);
-        }
-        while (offered < offerTarget && waitingCount > 0) {
-            int slot = waiting[--waitingCount];
-            bufferRing.add(slotAddress(slot), slotSize, (short) slot);
-            offered++;
-        }
-        bufferRing.publish();
-    }
-
-    /** Whether some slot is free: in the buffer ring, or waiting for the next {@link #publish()}. */
     public boolean hasFreeSlots() {
-        return offered > 0 || waitingCount > 0;
+        return slotsInUse < slots();
     }
 
-    /**
-     * A receive found the buffer ring empty (ENOBUFS) although {@link #hasFreeSlots() slots were free}: the batch
-     * of receives was larger than the slots offered. The next {@link #publish()} offers twice as many (once however
-     * many receives of the batch ran dry).
-     */
-    public void offerFellShort() {
-        offerFellShort = true;
-    }
-
-    /** How many free slots the buffer ring holds for the kernel to pick from. */
-    public int offered() {
-        return offered;
+    /** Publishes recycled slots to the kernel; call once per batch of completions rather than per slot. */
+    public void publish() {
+        bufferRing.publish();
     }
 
     /** Unregisters the buffer ring and unmaps the memory. Slots still referenced must not be touched after this. */
