@@ -242,7 +242,7 @@ public final class UringIoHandler implements IoHandler {
         }
         if (bufferPool != null) {
             bufferPool.publish();
-            if (!bufferWaiters.isEmpty() && bufferPool.slotsInUse() < bufferPool.slots()) {
+            if (!bufferWaiters.isEmpty() && bufferPool.hasFreeSlots()) {
                 Runnable waiter;
                 while ((waiter = bufferWaiters.poll()) != null) {
                     waiter.run();
