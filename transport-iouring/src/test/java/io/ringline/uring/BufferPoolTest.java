@@ -14,10 +14,10 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -32,35 +32,7 @@ class BufferPoolTest {
         int connections = 50;
         int messages = 2_000; // 100,000 round trips in all
         try (EchoServerFixture server = EchoServerFixture.ringline()) {
-            List<Thread> clients = new ArrayList<>();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            for (int c = 0; c < connections; c++) {
-                int seed = c;
-                clients.add(Thread.ofVirtual().start(() -> {
-                    try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
-                        socket.setTcpNoDelay(true);
-                        OutputStream out = socket.getOutputStream();
-                        DataInputStream in = new DataInputStream(socket.getInputStream());
-                        byte[] request = new byte[512];
-                        byte[] response = new byte[512];
-                        Random random = new Random(seed);
-                        for (int i = 0; i < messages; i++) {
-                            random.nextBytes(request);
-                            out.write(request);
-                            in.readFully(response);
-                            if (!java.util.Arrays.equals(request, response)) {
-                                throw new AssertionError("echo " + i + " of connection " + seed + " differs");
-                            }
-                        }
-                    } catch (Throwable t) {
-                        failures.add(t);
-                    }
-                }));
-            }
-            for (Thread client : clients) {
-                client.join(TimeUnit.SECONDS.toMillis(120));
-            }
-            assertThat(failures).isEmpty();
+            assertThat(pingPong(server, connections, messages)).isEmpty();
             UringMetrics metrics = server.metrics();
             assertThat(metrics.bytesCopiedOnWrite()).as("%s", metrics).isZero();
             assertThat(metrics.plainSends()).as("%s", metrics).isZero();
@@ -80,38 +52,7 @@ class BufferPoolTest {
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(64)
                 .setMaxBufferCount(4096);
         try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
-            CountDownLatch allConnected = new CountDownLatch(connections);
-            List<Thread> clients = new ArrayList<>();
-            ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            for (int c = 0; c < connections; c++) {
-                int seed = c;
-                clients.add(Thread.ofVirtual().start(() -> {
-                    try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
-                        socket.setTcpNoDelay(true);
-                        allConnected.countDown();
-                        allConnected.await(); // then every connection sends at once
-                        OutputStream out = socket.getOutputStream();
-                        DataInputStream in = new DataInputStream(socket.getInputStream());
-                        byte[] request = new byte[512];
-                        byte[] response = new byte[512];
-                        Random random = new Random(seed);
-                        for (int i = 0; i < messages; i++) {
-                            random.nextBytes(request);
-                            out.write(request);
-                            in.readFully(response);
-                            if (!java.util.Arrays.equals(request, response)) {
-                                throw new AssertionError("echo " + i + " of connection " + seed + " differs");
-                            }
-                        }
-                    } catch (Throwable t) {
-                        failures.add(t);
-                    }
-                }));
-            }
-            for (Thread client : clients) {
-                client.join(TimeUnit.SECONDS.toMillis(120));
-            }
-            assertThat(failures).isEmpty();
+            assertThat(pingPong(server, connections, messages)).isEmpty();
             UringMetrics metrics = server.metrics();
             // At most one request per connection is in flight, each in one slot until its echo is sent.
             assertThat(metrics.poolSlots()).as("%s", metrics).isLessThanOrEqualTo(2L * connections);
@@ -201,6 +142,35 @@ class BufferPoolTest {
                 clients.destroyForcibly();
             }
         }
+    }
+
+    /**
+     * {@code connections} clients connect, then all at once ping-pong {@code messages} random 512 B echoes and check
+     * each byte for byte. Returns what went wrong.
+     */
+    private static List<Throwable> pingPong(EchoServerFixture server, int connections, int messages)
+            throws InterruptedException {
+        CountDownLatch allConnected = new CountDownLatch(connections);
+        return TransportTestSupport.Clients.start(connections, seed -> {
+            try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
+                socket.setTcpNoDelay(true);
+                allConnected.countDown();
+                allConnected.await();
+                OutputStream out = socket.getOutputStream();
+                DataInputStream in = new DataInputStream(socket.getInputStream());
+                byte[] request = new byte[512];
+                byte[] response = new byte[512];
+                Random random = new Random(seed);
+                for (int i = 0; i < messages; i++) {
+                    random.nextBytes(request);
+                    out.write(request);
+                    in.readFully(response);
+                    if (!java.util.Arrays.equals(request, response)) {
+                        throw new AssertionError("echo " + i + " of connection " + seed + " differs");
+                    }
+                }
+            }
+        }).join(Duration.ofSeconds(120));
     }
 
     private static void waitUntilNoSlotInUse(EchoServerFixture server) throws InterruptedException {

@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.WriteBufferWaterMark;
+import io.ringline.uring.TransportTestSupport.Clients;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -117,29 +118,19 @@ class HostilePeersTest {
         InetSocketAddress blaster = bindOnServerLoop(Blaster::new, null);
         Blaster.LAST_WRITES.clear();
         takeFdBaseline();
-        List<Thread> clients = new ArrayList<>();
-        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        for (int c = 0; c < 20; c++) {
-            clients.add(Thread.ofVirtual().start(() -> {
-                try (Socket socket = new Socket(blaster.getAddress(), blaster.getPort())) {
-                    InputStream in = socket.getInputStream();
-                    byte[] buffer = new byte[16 * 1024];
-                    int total = 0;
-                    while (total < 256 * 1024) { // the response is well under way
-                        int n = in.read(buffer);
-                        assertThat(n).isPositive();
-                        total += n;
-                    }
-                    socket.setSoLinger(true, 0); // close() sends RST
-                } catch (Throwable t) {
-                    failures.add(t);
+        assertThat(Clients.start(20, seed -> {
+            try (Socket socket = new Socket(blaster.getAddress(), blaster.getPort())) {
+                InputStream in = socket.getInputStream();
+                byte[] buffer = new byte[16 * 1024];
+                int total = 0;
+                while (total < 256 * 1024) { // the response is well under way
+                    int n = in.read(buffer);
+                    assertThat(n).isPositive();
+                    total += n;
                 }
-            }));
-        }
-        for (Thread client : clients) {
-            client.join(TimeUnit.SECONDS.toMillis(30));
-        }
-        assertThat(failures).isEmpty();
+                socket.setSoLinger(true, 0); // close() sends RST
+            }
+        }).join(seconds(30))).isEmpty();
         assertChildrenClosed();
         assertThat(Blaster.LAST_WRITES).hasSize(20);
         for (ChannelFuture write : Blaster.LAST_WRITES) {
@@ -153,37 +144,24 @@ class HostilePeersTest {
     void resetWhileThePeerIsSending() throws Exception {
         takeFdBaseline();
         InetSocketAddress address = server.address();
-        List<Thread> clients = new ArrayList<>();
-        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        for (int c = 0; c < 20; c++) {
-            int seed = c;
-            clients.add(Thread.ofVirtual().start(() -> {
+        assertThat(Clients.start(20, seed -> {
+            Socket socket = new Socket(address.getAddress(), address.getPort());
+            OutputStream out = socket.getOutputStream();
+            Thread writer = Thread.ofVirtual().start(() -> {
                 try {
-                    Socket socket = new Socket(address.getAddress(), address.getPort());
-                    OutputStream out = socket.getOutputStream();
-                    Thread writer = Thread.ofVirtual().start(() -> {
-                        try {
-                            byte[] data = payload(seed, CHUNK);
-                            for (int i = 0; i < 1024; i++) { // 64 MiB: it never gets there, nobody reads the echo
-                                out.write(data);
-                            }
-                        } catch (Exception e) {
-                            // The reset below closes the socket under the writer.
-                        }
-                    });
-                    Thread.sleep(50 + seed * 5);
-                    socket.setSoLinger(true, 0);
-                    socket.close(); // RST while the writer is in the middle of sending
-                    writer.join(10_000);
-                } catch (Throwable t) {
-                    failures.add(t);
+                    byte[] data = payload(seed, CHUNK);
+                    for (int i = 0; i < 1024; i++) { // 64 MiB: it never gets there, nobody reads the echo
+                        out.write(data);
+                    }
+                } catch (Exception e) {
+                    // The reset below closes the socket under the writer.
                 }
-            }));
-        }
-        for (Thread client : clients) {
-            client.join(TimeUnit.SECONDS.toMillis(30));
-        }
-        assertThat(failures).isEmpty();
+            });
+            Thread.sleep(50 + seed * 5);
+            socket.setSoLinger(true, 0);
+            socket.close(); // RST while the writer is in the middle of sending
+            writer.join(10_000);
+        }).join(seconds(30))).isEmpty();
         assertRecovered(server, fdBaseline);
     }
 
@@ -191,26 +169,15 @@ class HostilePeersTest {
     void peersThatCloseWithDataInFlight() throws Exception {
         takeFdBaseline();
         InetSocketAddress address = server.address();
-        List<Thread> clients = new ArrayList<>();
-        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        for (int c = 0; c < 50; c++) {
-            int seed = c;
-            clients.add(Thread.ofVirtual().start(() -> {
-                try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
-                    // Half a megabyte, then gone without reading a byte of the echo: the server's echo writes hit a
-                    // closed socket, some of what was sent is still in the server's receive queue.
-                    socket.getOutputStream().write(payload(seed, 512 * 1024));
-                } catch (SocketException e) {
-                    // The server's echo may already have reset the connection; that is the point.
-                } catch (Throwable t) {
-                    failures.add(t);
-                }
-            }));
-        }
-        for (Thread client : clients) {
-            client.join(TimeUnit.SECONDS.toMillis(30));
-        }
-        assertThat(failures).isEmpty();
+        assertThat(Clients.start(50, seed -> {
+            try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+                // Half a megabyte, then gone without reading a byte of the echo: the server's echo writes hit a
+                // closed socket, some of what was sent is still in the server's receive queue.
+                socket.getOutputStream().write(payload(seed, 512 * 1024));
+            } catch (SocketException e) {
+                // The server's echo may already have reset the connection; that is the point.
+            }
+        }).join(seconds(30))).isEmpty();
         assertRecovered(server, fdBaseline);
     }
 
@@ -218,29 +185,18 @@ class HostilePeersTest {
     void halfClosedPeersGetTheirWholeEchoThenEndOfStream() throws Exception {
         takeFdBaseline();
         InetSocketAddress address = server.address();
-        List<Thread> clients = new ArrayList<>();
-        Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        for (int c = 0; c < 30; c++) {
-            int seed = c;
-            clients.add(Thread.ofVirtual().start(() -> {
-                try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
-                    socket.setSoTimeout(20_000);
-                    // A third of them send nothing at all before shutting their output.
-                    byte[] data = payload(seed, seed % 3 == 0 ? 0 : 100_000 + seed * 1000);
-                    socket.getOutputStream().write(data);
-                    socket.shutdownOutput();
-                    // The server (no ALLOW_HALF_CLOSURE) closes on our FIN, but only after what it echoed went out.
-                    byte[] echoed = socket.getInputStream().readAllBytes();
-                    assertSameBytes(echoed, data, "echo of half-closed peer " + seed);
-                } catch (Throwable t) {
-                    failures.add(t);
-                }
-            }));
-        }
-        for (Thread client : clients) {
-            client.join(TimeUnit.SECONDS.toMillis(30));
-        }
-        assertThat(failures).isEmpty();
+        assertThat(Clients.start(30, seed -> {
+            try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+                socket.setSoTimeout(20_000);
+                // A third of them send nothing at all before shutting their output.
+                byte[] data = payload(seed, seed % 3 == 0 ? 0 : 100_000 + seed * 1000);
+                socket.getOutputStream().write(data);
+                socket.shutdownOutput();
+                // The server (no ALLOW_HALF_CLOSURE) closes on our FIN, but only after what it echoed went out.
+                byte[] echoed = socket.getInputStream().readAllBytes();
+                assertSameBytes(echoed, data, "echo of half-closed peer " + seed);
+            }
+        }).join(seconds(30))).isEmpty();
         assertRecovered(server, fdBaseline);
     }
 

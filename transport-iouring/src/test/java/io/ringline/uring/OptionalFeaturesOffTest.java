@@ -1,14 +1,10 @@
 package io.ringline.uring;
 
+import io.ringline.uring.TransportTestSupport.Clients;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Queue;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 import static io.ringline.uring.TransportTestSupport.assertRecovered;
@@ -42,25 +38,13 @@ class OptionalFeaturesOffTest {
         try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
             EchoTest.assertEchoes(server, 64 * 1024);
             int fdBaseline = settledFdCount(Integer.MAX_VALUE, seconds(5));
-            Queue<Throwable> failures = new ConcurrentLinkedQueue<>();
-            List<Thread> clients = new ArrayList<>();
-            for (int c = 0; c < 8; c++) { // several accepts and receives at once
-                clients.add(Thread.ofVirtual().start(() -> {
-                    try {
-                        EchoTest.assertEchoes(server, 300_000);
-                    } catch (Throwable t) {
-                        failures.add(t);
-                    }
-                }));
-            }
+            // Several accepts and receives at once.
+            Clients clients = Clients.start(8, seed -> EchoTest.assertEchoes(server, 300_000));
             // A Ringline client on the same loop, with the same features off.
             byte[] data = payload(3, 1_000_000);
             assertSameBytes(echoThrough(server.group, UringSocketChannel.class, server.address(), data), data,
                     "echo to a Ringline client");
-            for (Thread client : clients) {
-                client.join(TimeUnit.SECONDS.toMillis(30));
-            }
-            assertThat(failures).isEmpty();
+            assertThat(clients.join(seconds(30))).isEmpty();
             UringMetrics metrics = server.metrics();
             if (!config.isBufferPool()) {
                 assertThat(metrics.poolSlots()).as("pool slots with the pool off: %s", metrics).isZero();

@@ -17,12 +17,14 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -226,5 +228,43 @@ final class TransportTestSupport {
 
     static Duration seconds(long seconds) {
         return Duration.ofSeconds(seconds);
+    }
+
+    /** What one client connection does, given its number (0, 1, ...). */
+    interface ClientTask {
+        void run(int seed) throws Throwable;
+    }
+
+    /** Client connections, each on its own virtual thread, and what they threw. */
+    static final class Clients {
+        private final List<Thread> threads = new ArrayList<>();
+        private final ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
+
+        private Clients() {
+        }
+
+        /** Starts {@code count} clients, each running {@code task} with its number. */
+        static Clients start(int count, ClientTask task) {
+            Clients clients = new Clients();
+            for (int c = 0; c < count; c++) {
+                int seed = c;
+                clients.threads.add(Thread.ofVirtual().start(() -> {
+                    try {
+                        task.run(seed);
+                    } catch (Throwable t) {
+                        clients.failures.add(t);
+                    }
+                }));
+            }
+            return clients;
+        }
+
+        /** Waits up to {@code timeout} for each client in turn, then returns what they threw. */
+        List<Throwable> join(Duration timeout) throws InterruptedException {
+            for (Thread thread : threads) {
+                thread.join(timeout.toMillis());
+            }
+            return new ArrayList<>(failures);
+        }
     }
 }
