@@ -304,8 +304,9 @@ public final class BenchRunner implements Callable<Integer> {
             out.printf("%-10s median %s: %s%n", scenario.cliName, headline.label.replace("µ", "u"), line.isEmpty() ? "no data" : line);
             String ratios = transports.stream()
                     .filter(t -> t != ServerTransport.RINGLINE)
-                    .filter(t -> !results.ringlineRatio(scenario, t, headline).isEmpty())
-                    .map(t -> t.cliName + " " + ReportWriter.ratio(results.ringlineRatio(scenario, t, headline)))
+                    .map(t -> Map.entry(t, results.ringlineRatio(scenario, t, headline)))
+                    .filter(ratio -> !ratio.getValue().isEmpty())
+                    .map(ratio -> ratio.getKey().cliName + " " + ReportWriter.ratio(ratio.getValue()))
                     .collect(Collectors.joining(", "));
             if (!ratios.isEmpty()) {
                 out.printf("%-10s ringline ÷ peer, paired by round (median, min–max): %s%n", "", ratios);

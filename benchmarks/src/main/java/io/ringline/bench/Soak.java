@@ -2,9 +2,6 @@ package io.ringline.bench;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.ringline.uring.Uring;
@@ -62,23 +59,6 @@ public final class Soak implements Callable<Integer> {
         System.exit(new CommandLine(new Soak()).execute(args));
     }
 
-    @ChannelHandler.Sharable
-    private static final class Echo extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            ctx.write(msg);
-        }
-
-        @Override
-        public void channelReadComplete(ChannelHandlerContext ctx) {
-            ctx.flush();
-        }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            ctx.close(); // resets are the point of this exercise
-        }
-    }
 
     @Override
     public Integer call() throws Exception {
@@ -86,7 +66,7 @@ public final class Soak implements Callable<Integer> {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
         try {
             Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
-                    .childHandler(new Echo()).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                    .childHandler(EchoHandler.INSTANCE).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             InetSocketAddress address = (InetSocketAddress) server.localAddress();
             long end = System.nanoTime() + (long) (minutes * 60e9);
             List<Thread> clients = new ArrayList<>();
