@@ -16,6 +16,7 @@ import io.ringline.uring.linux.LibC;
 import io.ringline.uring.ring.BufferPool;
 import io.ringline.uring.ring.CompletionHandler;
 import io.ringline.uring.ring.CompletionQueue;
+import io.ringline.uring.ring.FileTable;
 import io.ringline.uring.ring.Ring;
 import io.ringline.uring.ring.RingOptions;
 import io.ringline.uring.ring.SubmissionQueue;
@@ -99,6 +100,7 @@ public final class UringIoHandler implements IoHandler {
     private long scratchUsed;
     private BufferPool bufferPool;
     private PoolSlotByteBuf[] slotBuffers;
+    private FileTable fileTable;
     private int nextRegistrationId = 1;
     /** True while the loop waits in io_uring_enter(2): only then does {@link #wakeup()} need the eventfd. */
     @SuppressWarnings("unused")
@@ -172,6 +174,16 @@ public final class UringIoHandler implements IoHandler {
             } catch (IOException e) {
                 logger.warn("io_uring buffer pool unavailable, reads use RCVBUF_ALLOCATOR buffers instead: {}",
                         Uring.explain(e));
+            }
+        }
+        if (config.getFixedFiles() > 0) {
+            long openFiles = LibC.getrlimitSoft(LibC.RLIMIT_NOFILE);
+            int size = openFiles == LibC.RLIM_INFINITY ? config.getFixedFiles()
+                    : (int) Math.min(config.getFixedFiles(), openFiles);
+            try {
+                fileTable = FileTable.register(ring, size);
+            } catch (IOException e) {
+                logger.warn("io_uring fixed files unavailable, connections use their fds: {}", Uring.explain(e));
             }
         }
         HANDLERS.put(executor, this);
@@ -451,9 +463,35 @@ public final class UringIoHandler implements IoHandler {
         return address;
     }
 
+    /**
+     * Installs a connection's socket in the ring's fixed file table; returns its index, or -1 when there is no
+     * table or no free entry (the connection then uses its fd).
+     */
+    int installFixedFile(int fd) {
+        if (fileTable == null) {
+            return -1;
+        }
+        try {
+            return fileTable.install(fd);
+        } catch (IOException e) {
+            logger.debug("socket {} stays out of the fixed file table", fd, e);
+            return -1;
+        }
+    }
+
+    /** Takes fixed file {@code index} out of the table, so closing its fd closes the socket. */
+    void removeFixedFile(int index) {
+        try {
+            fileTable.remove(index);
+        } catch (IOException e) {
+            logger.warn("cannot empty fixed file {}: its socket stays open until the entry is reused or the loop ends", index, e);
+        }
+    }
+
     UringMetrics snapshot() {
         BufferPool pool = bufferPool;
-        return counters.snapshot(pool == null ? 0 : pool.slots(), pool == null ? 0 : pool.slotsInUse());
+        return counters.snapshot(pool == null ? 0 : pool.slots(), pool == null ? 0 : pool.slotsInUse(),
+                fileTable == null ? 0 : fileTable.inUse());
     }
 
     /** What a handle holds: its id (the low half of every user_data it submits) and the handler. */

@@ -12,18 +12,20 @@ package io.ringline.uring;
  * @param plainSends                other sends (SEND, SENDMSG, WRITEV)
  * @param completionQueueOverflows  passes that found the completion queue overflowed (nothing is lost: the kernel
  *                                  keeps the completions and Ringline fetches them)
+ * @param fixedFiles                connections the ring holds as fixed files now (their operations skip the fd
+ *                                  lookup); the others use their fd
  */
 public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents, long bytesCopiedOnWrite,
-                           long fixedSends, long plainSends, long completionQueueOverflows) {
+                           long fixedSends, long plainSends, long completionQueueOverflows, long fixedFiles) {
 
     UringMetrics plus(UringMetrics other) {
         return new UringMetrics(poolSlots + other.poolSlots, slotsInUse + other.slotsInUse,
                 noBufferEvents + other.noBufferEvents, bytesCopiedOnWrite + other.bytesCopiedOnWrite,
                 fixedSends + other.fixedSends, plainSends + other.plainSends,
-                completionQueueOverflows + other.completionQueueOverflows);
+                completionQueueOverflows + other.completionQueueOverflows, fixedFiles + other.fixedFiles);
     }
 
-    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0);
+    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0);
 
     /** The loop thread's running counts. */
     static final class Counters {
@@ -33,9 +35,9 @@ public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents,
         long plainSends;
         long completionQueueOverflows;
 
-        UringMetrics snapshot(long poolSlots, long slotsInUse) {
+        UringMetrics snapshot(long poolSlots, long slotsInUse, long fixedFiles) {
             return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, bytesCopiedOnWrite, fixedSends,
-                    plainSends, completionQueueOverflows);
+                    plainSends, completionQueueOverflows, fixedFiles);
         }
     }
 }

@@ -155,11 +155,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             if (config.isAutoRead() && handler().config().isMultishotRecv() && !rdHupReceived
                     && config.getRecvByteBufAllocator() instanceof AdaptiveRecvByteBufAllocator) {
                 queue.prepRecvMultishot(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
+                onFixedFile();
                 readMultishot = true;
             } else {
                 // At most what the allocator asks for, as in the allocator path (a slot at most).
                 queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), Math.min(allocHandle.guess(), pool.slotSize()),
                         0, userData(OP_RECV, 0));
+                onFixedFile();
                 readMultishot = false;
             }
         } else {
@@ -172,13 +174,44 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             recvBuffer = buffer;
             queue.prepRecv(socket.fd(), addressOf(buffer, buffer.writerIndex(), buffer.writableBytes()),
                     buffer.writableBytes(), 0, userData(OP_RECV, 0));
+            onFixedFile();
             readMultishot = false;
         }
         readArmed = true;
     }
 
+    /** This connection's index in the ring's fixed file table, or -1: its operations then name its fd. */
+    private int fixedFile = -1;
+
+    /**
+     * Aims the operation just prepared on {@code socket.fd()} at the same socket through its fixed file, which
+     * spares the kernel the fd lookup (fget/fput) per operation. Cancelling by fd still matches it: both name the
+     * same open file.
+     */
+    private void onFixedFile() {
+        if (fixedFile >= 0) {
+            submissionQueue().useFixedFileOnLast(fixedFile);
+        }
+    }
+
+    private void releaseFixedFile() {
+        if (fixedFile >= 0) {
+            handler().removeFixedFile(fixedFile);
+            fixedFile = -1;
+        }
+    }
+
+    @Override
+    protected void doDeregister() {
+        releaseFixedFile(); // the index means nothing to the ring of another loop
+        super.doDeregister();
+    }
+
     @Override
     void registeredWithRing() {
+        if (socket.isOpen()) {
+            fixedFile = handler().installFixedFile(socket.fd());
+        }
         if (active) {
             armRdHup(); // an accepted connection
         }
@@ -190,6 +223,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             return;
         }
         submissionQueue().prepPollAdd(socket.fd(), POLLRDHUP, userData(OP_POLL_RDHUP, 0));
+        onFixedFile();
         rdHupArmed = true;
     }
 
@@ -380,6 +414,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             if (fixedIndex >= 0) {
                 submissionQueue().prepWriteFixed(socket.fd(), slot.address(buffer.readerIndex()), readable, 0,
                         (short) fixedIndex, userData(OP_SEND, 0));
+                onFixedFile();
                 handler.counters().fixedSends++;
                 return;
             }
@@ -387,6 +422,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (buffer.nioBufferCount() == 1) {
             submissionQueue().prepSend(socket.fd(), addressOf(buffer, buffer.readerIndex(), readable), readable,
                     MSG_NOSIGNAL, userData(OP_SEND, 0));
+            onFixedFile();
             handler.counters().plainSends++;
             return;
         }
@@ -408,6 +444,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (gather.fixedIndex >= 0 && handler.ring().supportsOpcode(IORING_OP_WRITEV_FIXED)) {
             submissionQueue().prepWritevFixed(socket.fd(), gather.iovecs, count, 0, (short) gather.fixedIndex,
                     userData(OP_SEND, 0));
+            onFixedFile();
             handler.counters().fixedSends++;
         } else {
             prepSendmsg(handler, gather.iovecs, count);
@@ -468,6 +505,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         header.set(JAVA_LONG, MsgHdr.IOV, iovecs);
         header.set(JAVA_LONG, MsgHdr.IOVLEN, count);
         submissionQueue().prepSendmsg(socket.fd(), msghdr, MSG_NOSIGNAL, userData(OP_SEND, 0));
+        onFixedFile();
         handler.counters().plainSends++;
     }
 
@@ -583,6 +621,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         fileRegionChunk = chunk;
         submissionQueue().prepSend(socket.fd(), addressOf(chunk, 0, (int) read), (int) read, MSG_NOSIGNAL,
                 userData(OP_SEND, 0));
+        onFixedFile();
         handler().counters().plainSends++;
         sendInFlight = true;
     }
@@ -610,6 +649,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             int remaining = chunk.readableBytes();
             submissionQueue().prepSend(socket.fd(), addressOf(chunk, chunk.readerIndex(), remaining), remaining,
                     MSG_NOSIGNAL, userData(OP_SEND, 0));
+            onFixedFile();
             handler().counters().plainSends++;
             return;
         }
@@ -681,6 +721,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void closeResources() {
+        releaseFixedFile(); // before the fd closes: while the table holds the socket, close(2) would not end it
         ChannelPromise promise = connectPromise;
         if (promise != null) {
             connectPromise = null;
@@ -846,6 +887,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 int length = socket.writeAddress(MemorySegment.ofAddress(sockaddr).reinterpret(SockAddr.STORAGE_SIZE),
                         target);
                 submissionQueue().prepConnect(socket.fd(), sockaddr, length, userData(OP_CONNECT, 0));
+                onFixedFile();
                 requestedRemoteAddress = target;
                 connectPromise = promise;
                 promise.addListener(future -> {

@@ -27,9 +27,10 @@ class OptionalFeaturesOffTest {
                 argumentSet("registeredBuffers off", new UringIoHandlerConfig().setRegisteredBuffers(false)),
                 argumentSet("deferTaskrun off", new UringIoHandlerConfig().setDeferTaskrun(false)),
                 argumentSet("registeredRingFd off", new UringIoHandlerConfig().setRegisteredRingFd(false)),
+                argumentSet("fixedFiles off", new UringIoHandlerConfig().setFixedFiles(0)),
                 argumentSet("all off", new UringIoHandlerConfig().setMultishotRecv(false).setMultishotAccept(false)
                         .setBufferPool(false).setRegisteredBuffers(false).setDeferTaskrun(false)
-                        .setRegisteredRingFd(false)));
+                        .setRegisteredRingFd(false).setFixedFiles(0)));
     }
 
     @ParameterizedTest
@@ -48,6 +49,9 @@ class OptionalFeaturesOffTest {
             UringMetrics metrics = server.metrics();
             if (!config.isBufferPool()) {
                 assertThat(metrics.poolSlots()).as("pool slots with the pool off: %s", metrics).isZero();
+            }
+            if (config.getFixedFiles() == 0) {
+                assertThat(metrics.fixedFiles()).as("fixed files with them off: %s", metrics).isZero();
             }
             if (!config.isRegisteredBuffers()) {
                 assertThat(metrics.fixedSends()).as("fixed sends with registration off: %s", metrics).isZero();

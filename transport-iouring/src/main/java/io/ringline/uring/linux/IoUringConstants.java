@@ -45,6 +45,8 @@ public final class IoUringConstants {
     public static final int IORING_REGISTER_BUFFERS = 0;
     public static final int IORING_UNREGISTER_BUFFERS = 1;
     public static final int IORING_REGISTER_PROBE = 8;
+    public static final int IORING_REGISTER_FILES2 = 13;                   // 5.13
+    public static final int IORING_REGISTER_FILES_UPDATE2 = 14;            // 5.13
     public static final int IORING_REGISTER_BUFFERS2 = 15;                 // 5.13
     public static final int IORING_REGISTER_BUFFERS_UPDATE = 16;           // 5.13
     public static final int IORING_REGISTER_ENABLE_RINGS = 12;

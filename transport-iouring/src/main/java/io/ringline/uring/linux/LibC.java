@@ -312,12 +312,14 @@ public final class LibC {
         }
     }
 
+    /** getrlimit(2) resource: open files, which also caps an io_uring fixed file table. */
+    public static final int RLIMIT_NOFILE = 7;
     /** getrlimit(2) resource: locked memory, which io_uring charges rings and registered buffers against. */
     public static final int RLIMIT_MEMLOCK = 8;
     /** {@code RLIM_INFINITY}. */
     public static final long RLIM_INFINITY = -1L;
 
-    /** getrlimit(2): the soft limit of {@code resource} in bytes, {@link #RLIM_INFINITY} when unlimited. */
+    /** getrlimit(2): the soft limit of {@code resource} (bytes, files...), {@link #RLIM_INFINITY} when unlimited. */
     public static long getrlimitSoft(int resource) {
         MemorySegment capture = CAPTURE.get();
         try (Arena arena = Arena.ofConfined()) {

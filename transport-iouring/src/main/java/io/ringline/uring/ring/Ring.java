@@ -253,6 +253,43 @@ public final class Ring implements AutoCloseable {
         }
     }
 
+    /**
+     * IORING_REGISTER_FILES2 with IORING_RSRC_REGISTER_SPARSE (5.19): an empty table of {@code count} fixed files
+     * (direct descriptors), filled one index at a time by {@link #updateFile}. The kernel refuses more entries than
+     * RLIMIT_NOFILE allows (EMFILE).
+     */
+    public void registerFileTable(int count) throws IOException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
+            register.set(JAVA_INT, RsrcRegister.NR, count);
+            register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
+            Errno.check("io_uring_register(IORING_REGISTER_FILES2, sparse, " + count + " files)",
+                    LibC.ioUringRegister(fd, IORING_REGISTER_FILES2, register.address(),
+                            (int) RsrcRegister.LAYOUT.byteSize()));
+        }
+    }
+
+    /**
+     * IORING_REGISTER_FILES_UPDATE2: fixed file {@code index} becomes {@code fileDescriptor} (the table takes its own
+     * reference to the file), or empty again for {@code -1}. Operations in flight on the old entry keep it alive
+     * until they complete.
+     */
+    public void updateFile(int index, int fileDescriptor) throws IOException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment fds = scratch.allocateFrom(JAVA_INT, fileDescriptor);
+            MemorySegment update = scratch.allocate(RsrcUpdate2.LAYOUT);
+            update.set(JAVA_INT, RsrcUpdate2.OFFSET, index);
+            update.set(JAVA_LONG, RsrcUpdate2.DATA, fds.address());
+            update.set(JAVA_INT, RsrcUpdate2.NR, 1);
+            int ret = LibC.ioUringRegister(fd, IORING_REGISTER_FILES_UPDATE2, update.address(),
+                    (int) RsrcUpdate2.LAYOUT.byteSize());
+            if (ret < 0) {
+                throw Errno.newIOException("io_uring_register(IORING_REGISTER_FILES_UPDATE2, file " + index + ", fd "
+                        + fileDescriptor + ")", -ret);
+            }
+        }
+    }
+
     /** Submits what the submission queue holds, without waiting. Returns the number of SQEs the kernel took. */
     public int submit() throws IOException {
         int toSubmit = submissionQueue.flush();

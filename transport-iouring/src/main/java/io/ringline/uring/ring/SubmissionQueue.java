@@ -236,6 +236,16 @@ public final class SubmissionQueue {
         orFlags(tailSqe(), flags);
     }
 
+    /**
+     * Points the SQE prepared last at fixed file {@code index} of the ring's {@link FileTable} instead of the fd it
+     * was prepared with (liburing: the index as fd plus IOSQE_FIXED_FILE).
+     */
+    public void useFixedFileOnLast(int index) {
+        long sqe = tailSqe();
+        sqes.set(JAVA_INT, sqe + Sqe.FD, index);
+        orFlags(sqe, IOSQE_FIXED_FILE);
+    }
+
     private long tailSqe() {
         return ((tail - 1) & mask) * Sqe.SIZE;
     }

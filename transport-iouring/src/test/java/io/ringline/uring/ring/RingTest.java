@@ -108,6 +108,39 @@ class RingTest {
         }
     }
 
+    /**
+     * UringSocketChannel takes a pool slot only from a completion that carries data: it relies on the kernel
+     * consuming no provided buffer for end of stream (no IORING_CQE_F_BUFFER on a zero result).
+     */
+    @Test
+    void endOfStreamConsumesNoProvidedBuffer() throws Exception {
+        try (Ring ring = Ring.open(RingOptions.of(8)); Arena arena = Arena.ofConfined();
+             LoopbackConnection connection = LoopbackConnection.open(ring)) {
+            BufferRing buffers = BufferRing.register(ring, (short) 3, 4);
+            MemorySegment memory = arena.allocate(4 * 64, 4096);
+            for (int i = 0; i < 4; i++) {
+                buffers.add(memory.address() + 64L * i, 64, (short) i);
+            }
+            buffers.publish();
+            connection.peer.getOutputStream().write(new byte[] {1, 2, 3});
+            connection.peer.shutdownOutput();
+            try {
+                List<int[]> completions = new ArrayList<>();
+                while (completions.isEmpty() || completions.getLast()[0] > 0) {
+                    ring.submissionQueue().prepRecvBufferSelect(connection.fd, (short) 3, 0, 9);
+                    ring.submitAndWait(1, 1_000_000_000L);
+                    ring.completionQueue().drain((userData, res, flags) -> completions.add(new int[] {res, flags}));
+                }
+                assertThat(completions.getFirst()[0]).isEqualTo(3);
+                assertThat(completions.getFirst()[1] & IORING_CQE_F_BUFFER).isNotZero();
+                assertThat(completions.getLast()[0]).as("end of stream").isZero();
+                assertThat(completions.getLast()[1] & IORING_CQE_F_BUFFER).as("no buffer consumed").isZero();
+            } finally {
+                buffers.close();
+            }
+        }
+    }
+
     @Test
     void forbiddenFlagCombinationIsRejectedUpFront() {
         assertThatThrownBy(() -> new RingOptions(16, 8, false, 0))
