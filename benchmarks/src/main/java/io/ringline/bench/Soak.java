@@ -75,7 +75,7 @@ public final class Soak implements Callable<Integer> {
                 clients.add(Thread.ofVirtual().start(() -> client(address, seed, end)));
             }
             System.out.println("elapsed_s  echoes  resets  errors  rss_kib  fds  heap_used_kib  pool_slots  "
-                    + "slots_in_use  enobufs  fixed_sends  plain_sends");
+                    + "slots_in_use  enobufs  fixed_sends  plain_sends  fixed_files");
             long start = System.nanoTime();
             while (System.nanoTime() < end) {
                 Thread.sleep(Math.min(TimeUnit.SECONDS.toMillis(intervalSeconds),
@@ -101,10 +101,10 @@ public final class Soak implements Callable<Integer> {
         try (var entries = Files.list(Path.of("/proc/self/fd"))) {
             fds = entries.count();
         }
-        System.out.printf("%9.0f  %6d  %6d  %6d  %7d  %3d  %13d  %10d  %12d  %7d  %11d  %11d%n",
+        System.out.printf("%9.0f  %6d  %6d  %6d  %7d  %3d  %13d  %10d  %12d  %7d  %11d  %11d  %11d%n",
                 (System.nanoTime() - start) / 1e9, echoes.get(), resets.get(), errors.get(), rssKib(), fds,
                 (runtime.totalMemory() - runtime.freeMemory()) / 1024, m.poolSlots(), m.slotsInUse(),
-                m.noBufferEvents(), m.fixedSends(), m.plainSends());
+                m.noBufferEvents(), m.fixedSends(), m.plainSends(), m.fixedFiles());
     }
 
     private static long rssKib() throws IOException {
