@@ -250,6 +250,16 @@ abstract class AbstractUringChannel extends AbstractChannel {
     void registeredWithRing() {
     }
 
+    /**
+     * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled and whatever
+     * they still complete goes nowhere, so nothing counts as armed any more. A later registration (Netty lets a
+     * channel move to another event loop) arms afresh on the new ring.
+     */
+    void unregisteredFromRing() {
+        readArmed = false;
+        readMultishot = false;
+    }
+
     /** Releases what the channel holds beside its socket; runs in {@link #doClose()}. */
     void closeResources() {
     }
@@ -271,6 +281,11 @@ abstract class AbstractUringChannel extends AbstractChannel {
         @Override
         public void close() {
             close(voidPromise());
+        }
+
+        @Override
+        public void unregistered() {
+            unregisteredFromRing();
         }
 
         /** Runs a flush again: after a write completes with more data queued. */

@@ -65,6 +65,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private static final int POLLRDHUP = 0x2000;
 
     private final UringSocketChannelConfig config;
+    /** This connection's index in the ring's fixed file table, or -1: its operations then name its fd. */
+    private int fixedFile = -1;
     // Read state.
     private boolean waitingForBuffers;
     private boolean rdHupArmed;
@@ -74,6 +76,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
+    /** Deregistered while {@link #sendInFlight}: fails the channel when it registers again. */
+    private boolean sendLostToDeregistration;
     private final Gather gather = new Gather();
     private ByteBuf fileRegionChunk;
     /** A shutdownOutput() that waits for the send in flight to complete (see {@link #shutdownOutput0}). */
@@ -180,9 +184,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         readArmed = true;
     }
 
-    /** This connection's index in the ring's fixed file table, or -1: its operations then name its fd. */
-    private int fixedFile = -1;
-
     /**
      * Aims the operation just prepared on {@code socket.fd()} at the same socket through its fixed file, which
      * spares the kernel the fd lookup (fget/fput) per operation. Cancelling by fd still matches it: both name the
@@ -202,13 +203,29 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     @Override
-    protected void doDeregister() {
+    void unregisteredFromRing() {
+        super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
-        super.doDeregister();
+        rdHupArmed = false;
+        if (recvBuffer != null) {
+            recvBuffer.release(); // its receive was cancelled with the registration
+            recvBuffer = null;
+        }
+        if (sendInFlight && isOpen()) {
+            sendLostToDeregistration = true;
+        }
     }
 
     @Override
     void registeredWithRing() {
+        if (sendLostToDeregistration) {
+            // Its completion went to the old ring, which no longer knew the channel: how much of it the kernel
+            // sent cannot be known, so neither resending nor skipping it is safe.
+            sendLostToDeregistration = false;
+            ((AbstractUringUnsafe) unsafe()).closeOnError(new IOException(
+                    "the channel was deregistered with a send in flight; whether the peer got it is unknown"));
+            return;
+        }
         if (socket.isOpen()) {
             fixedFile = handler().installFixedFile(socket.fd());
         }
