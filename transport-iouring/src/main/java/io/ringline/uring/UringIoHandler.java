@@ -484,7 +484,8 @@ public final class UringIoHandler implements IoHandler {
         try {
             fileTable.remove(index);
         } catch (IOException e) {
-            logger.warn("cannot empty fixed file {}: its socket stays open until the entry is reused or the loop ends", index, e);
+            logger.warn("cannot empty fixed file {}: its socket stays open until the entry is reused or the loop ends",
+                    index, e);
         }
     }
 
