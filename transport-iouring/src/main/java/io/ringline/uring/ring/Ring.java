@@ -220,14 +220,7 @@ public final class Ring implements AutoCloseable {
      * filled one index at a time by {@link #updateBuffer}, so a pool can register memory as it grows.
      */
     public void registerBufferTable(int count) throws IOException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
-            register.set(JAVA_INT, RsrcRegister.NR, count);
-            register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            Errno.check("io_uring_register(IORING_REGISTER_BUFFERS2, sparse, " + count + " buffers)",
-                    LibC.ioUringRegister(fd, IORING_REGISTER_BUFFERS2, register.address(),
-                            (int) RsrcRegister.LAYOUT.byteSize()));
-        }
+        registerSparseTable(IORING_REGISTER_BUFFERS2, "IORING_REGISTER_BUFFERS2", count, "buffers");
     }
 
     /**
@@ -240,16 +233,8 @@ public final class Ring implements AutoCloseable {
             MemorySegment iovec = scratch.allocate(16, 8);
             iovec.set(JAVA_LONG, 0, address);
             iovec.set(JAVA_LONG, 8, length);
-            MemorySegment update = scratch.allocate(RsrcUpdate2.LAYOUT);
-            update.set(JAVA_INT, RsrcUpdate2.OFFSET, index);
-            update.set(JAVA_LONG, RsrcUpdate2.DATA, iovec.address());
-            update.set(JAVA_INT, RsrcUpdate2.NR, 1);
-            int ret = LibC.ioUringRegister(fd, IORING_REGISTER_BUFFERS_UPDATE, update.address(),
-                    (int) RsrcUpdate2.LAYOUT.byteSize());
-            if (ret < 0) {
-                throw Errno.newIOException("io_uring_register(IORING_REGISTER_BUFFERS_UPDATE, buffer " + index + ", "
-                        + length + " bytes)", -ret);
-            }
+            updateOneEntry(scratch, IORING_REGISTER_BUFFERS_UPDATE, index, iovec,
+                    "IORING_REGISTER_BUFFERS_UPDATE, buffer " + index + ", " + length + " bytes");
         }
     }
 
@@ -259,14 +244,7 @@ public final class Ring implements AutoCloseable {
      * RLIMIT_NOFILE allows (EMFILE).
      */
     public void registerFileTable(int count) throws IOException {
-        try (Arena scratch = Arena.ofConfined()) {
-            MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
-            register.set(JAVA_INT, RsrcRegister.NR, count);
-            register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            Errno.check("io_uring_register(IORING_REGISTER_FILES2, sparse, " + count + " files)",
-                    LibC.ioUringRegister(fd, IORING_REGISTER_FILES2, register.address(),
-                            (int) RsrcRegister.LAYOUT.byteSize()));
-        }
+        registerSparseTable(IORING_REGISTER_FILES2, "IORING_REGISTER_FILES2", count, "files");
     }
 
     /**
@@ -277,17 +255,31 @@ public final class Ring implements AutoCloseable {
     public void updateFile(int index, int fileDescriptor) throws IOException {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment fds = scratch.allocateFrom(JAVA_INT, fileDescriptor);
-            MemorySegment update = scratch.allocate(RsrcUpdate2.LAYOUT);
-            update.set(JAVA_INT, RsrcUpdate2.OFFSET, index);
-            update.set(JAVA_LONG, RsrcUpdate2.DATA, fds.address());
-            update.set(JAVA_INT, RsrcUpdate2.NR, 1);
-            int ret = LibC.ioUringRegister(fd, IORING_REGISTER_FILES_UPDATE2, update.address(),
-                    (int) RsrcUpdate2.LAYOUT.byteSize());
-            if (ret < 0) {
-                throw Errno.newIOException("io_uring_register(IORING_REGISTER_FILES_UPDATE2, file " + index + ", fd "
-                        + fileDescriptor + ")", -ret);
-            }
+            updateOneEntry(scratch, IORING_REGISTER_FILES_UPDATE2, index, fds,
+                    "IORING_REGISTER_FILES_UPDATE2, file " + index + ", fd " + fileDescriptor);
         }
+    }
+
+    /** Registers an empty ({@code IORING_RSRC_REGISTER_SPARSE}) table of {@code count} buffers or files. */
+    private void registerSparseTable(int opcode, String opcodeName, int count, String unit) throws IOException {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
+            register.set(JAVA_INT, RsrcRegister.NR, count);
+            register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
+            Errno.check("io_uring_register(" + opcodeName + ", sparse, " + count + " " + unit + ")",
+                    LibC.ioUringRegister(fd, opcode, register.address(), (int) RsrcRegister.LAYOUT.byteSize()));
+        }
+    }
+
+    /** Replaces entry {@code index} of a registered table with the one value at {@code data} (an iovec, an fd). */
+    private void updateOneEntry(Arena scratch, int opcode, int index, MemorySegment data, String what)
+            throws IOException {
+        MemorySegment update = scratch.allocate(RsrcUpdate2.LAYOUT);
+        update.set(JAVA_INT, RsrcUpdate2.OFFSET, index);
+        update.set(JAVA_LONG, RsrcUpdate2.DATA, data.address());
+        update.set(JAVA_INT, RsrcUpdate2.NR, 1);
+        Errno.check("io_uring_register(" + what + ")",
+                LibC.ioUringRegister(fd, opcode, update.address(), (int) RsrcUpdate2.LAYOUT.byteSize()));
     }
 
     /** Submits what the submission queue holds, without waiting. Returns the number of SQEs the kernel took. */
