@@ -251,9 +251,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
     }
 
     /**
-     * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled and whatever
-     * they still complete goes nowhere, so nothing counts as armed any more. A later registration (Netty lets a
-     * channel move to another event loop) arms afresh on the new ring.
+     * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled and what they
+     * still complete goes nowhere (a connection keeps a receive's data, see {@link LateReceive}), so nothing counts as
+     * armed any more. A later registration (Netty lets a channel move to another event loop) arms afresh on the new
+     * ring.
      */
     void unregisteredFromRing() {
         readArmed = false;

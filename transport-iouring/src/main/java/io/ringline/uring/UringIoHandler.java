@@ -288,6 +288,9 @@ public final class UringIoHandler implements IoHandler {
     @Override
     public void prepareToDestroy() {
         for (Registration registration : new ArrayList<>(registrations.values())) {
+            if (!registration.valid) {
+                continue; // a late receive: closed in destroy(), once the ring is gone
+            }
             try {
                 registration.handle.close();
             } catch (Exception e) {
@@ -315,6 +318,13 @@ public final class UringIoHandler implements IoHandler {
         }
         // Closing the ring cancels whatever is still in flight; only then may the memory it points at go.
         ring.close();
+        for (Registration late : new ArrayList<>(registrations.values())) {
+            try {
+                late.handle.close();
+            } catch (Exception e) {
+                logger.warn("Failed to close {} while shutting down", late.handle, e);
+            }
+        }
         if (bufferPool != null) {
             bufferPool.close();
         }
@@ -329,7 +339,7 @@ public final class UringIoHandler implements IoHandler {
         do {
             id = nextRegistrationId++;
         } while (id == 0 || registrations.containsKey(id));
-        Registration registration = new Registration(id, uringHandle);
+        Registration registration = new Registration(id, uringHandle, true);
         registrations.put(id, registration);
         uringHandle.registered();
         return registration;
@@ -479,9 +489,27 @@ public final class UringIoHandler implements IoHandler {
         }
     }
 
+    /**
+     * Keeps the completions that still come for a cancelled registration's {@code id} going to {@code late} (a
+     * {@link LateReceive}) instead of dropping them; the id is not reused until {@link #forgetLateCompletions}.
+     */
+    void keepForLateCompletions(int id, UringIoHandle late) {
+        registrations.put(id, new Registration(id, late, false));
+    }
+
+    void forgetLateCompletions(int id, UringIoHandle late) {
+        Registration registration = registrations.get(id);
+        if (registration != null && registration.handle == late) {
+            registrations.remove(id);
+        }
+    }
+
     /** Takes fixed file {@code index} out of the table, so closing its fd closes the socket. */
     void removeFixedFile(int index) {
         try {
+            // Operations prepared but not yet submitted may name the index, and the kernel looks it up when it takes
+            // them: submit them while the entry still holds the socket (else they fail with EBADF).
+            ring.submit();
             fileTable.remove(index);
         } catch (IOException e) {
             logger.warn("cannot empty fixed file {}: its socket stays open until the entry is reused or the loop ends",
@@ -499,11 +527,12 @@ public final class UringIoHandler implements IoHandler {
     final class Registration implements IoRegistration {
         final int id;
         final UringIoHandle handle;
-        private boolean valid = true;
+        private boolean valid;
 
-        Registration(int id, UringIoHandle handle) {
+        Registration(int id, UringIoHandle handle, boolean valid) {
             this.id = id;
             this.handle = handle;
+            this.valid = valid;
         }
 
         UringIoHandler handler() {
@@ -537,7 +566,10 @@ public final class UringIoHandler implements IoHandler {
             return valid;
         }
 
-        /** Cancels every operation on the handle's fd and forgets the handle; late completions are dropped. */
+        /**
+         * Cancels every operation on the handle's fd and forgets the handle; their late completions are dropped,
+         * unless the handle keeps the id for them ({@link #keepForLateCompletions}).
+         */
         @Override
         public boolean cancel() {
             if (!valid) {

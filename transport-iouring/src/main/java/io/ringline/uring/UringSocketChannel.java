@@ -33,6 +33,7 @@ import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
+import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -73,6 +74,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     /** The peer half-closed: read until EOF whatever AUTO_READ and the allocator say (epoll's receivedRdHup). */
     private boolean rdHupReceived;
     private ByteBuf recvBuffer;
+    /** The receive still in flight on the ring this channel left; reads wait until it is finished and delivered. */
+    private volatile LateReceive lateReceive;
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
@@ -144,7 +147,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void armRead() {
-        if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()) {
+        if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()
+                || lateReceive != null) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -204,9 +208,17 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void unregisteredFromRing() {
+        boolean receiving = readArmed;
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
+        if (receiving && isOpen()) {
+            // Data may still complete on the old ring, after the channel has left it: keep it for the new loop.
+            LateReceive late = new LateReceive(this, handler(), registration.id, recvBuffer);
+            recvBuffer = null;
+            handler().keepForLateCompletions(registration.id, late);
+            lateReceive = late;
+        }
         if (recvBuffer != null) {
             recvBuffer.release(); // its receive was cancelled with the registration
             recvBuffer = null;
@@ -231,6 +243,47 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         if (active) {
             armRdHup(); // an accepted connection
+        }
+        LateReceive late = lateReceive;
+        if (late != null) {
+            late.resumeOn(eventLoop());
+        }
+    }
+
+    /**
+     * The receive left in flight on the previous ring has finished: deliver what it brought, as one read loop, then
+     * its end of stream or failure, or read on.
+     */
+    void lateReceiveFinished(LateReceive late) {
+        if (lateReceive != late || !isRegisteredWithRing() || !eventLoop().inEventLoop()) {
+            return; // closed (its data is discarded) or moving again (the next registration resumes it)
+        }
+        lateReceive = null;
+        ArrayDeque<ByteBuf> data = late.takeReceived();
+        if (!data.isEmpty()) {
+            RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+            allocHandle.reset(config);
+            readPending = false;
+            readLoop = true;
+            ByteBuf buffer;
+            while ((buffer = data.poll()) != null) {
+                allocHandle.lastBytesRead(buffer.readableBytes());
+                allocHandle.incMessagesRead(1);
+                pipeline().fireChannelRead(buffer);
+            }
+            fireReadCompleteNow();
+        }
+        if (!isOpen()) {
+            return;
+        }
+        int end = late.end();
+        if (end == 0) {
+            readPending = false;
+            inputClosedByPeer();
+        } else if (end < 0) {
+            readFailed(Errno.newIOException("recv", -end));
+        } else if (config.isAutoRead() || readPending) {
+            armRead();
         }
     }
 
@@ -755,6 +808,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (recvBuffer != null) {
             recvBuffer.release();
             recvBuffer = null;
+        }
+        LateReceive late = lateReceive;
+        if (late != null) {
+            lateReceive = null;
+            late.discard();
         }
         if (fileRegionChunk != null) {
             fileRegionChunk.release();

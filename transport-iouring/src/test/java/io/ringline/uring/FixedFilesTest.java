@@ -28,8 +28,8 @@ import static io.ringline.uring.TransportTestSupport.seconds;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Connections on the ring's fixed file table: held while open, given back on close, the fd beyond the table; and
- * channels moving between event loops (each ring its own table).
+ * Connections on the ring's fixed file table: held while open, given back on close, the fd beyond the table (moving
+ * to another loop's table: {@link MovingChannelsTest}).
  */
 class FixedFilesTest {
 
@@ -83,82 +83,6 @@ class FixedFilesTest {
                 }
             }
             await(() -> server.metrics().fixedFiles() == 0, seconds(5), "every entry given back");
-        }
-    }
-
-    /** Netty lets a channel move between event loops: its entry in the old ring must go, a new one come. */
-    @Test
-    void aChannelMovedToAnotherLoopKeepsEchoingAndMovesItsEntry() throws Exception {
-        EventLoopGroup first = TransportTestSupport.uringGroup(1);
-        EventLoopGroup second = TransportTestSupport.uringGroup(1);
-        try (EchoServerFixture server = EchoServerFixture.ringline()) {
-            AtomicInteger echoed = new AtomicInteger();
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            echoed.addAndGet(((ByteBuf) msg).readableBytes());
-                            ReferenceCountUtil.release(msg);
-                        }
-                    })
-                    .connect(server.address()).sync().channel();
-            try {
-                channel.writeAndFlush(Unpooled.directBuffer(1000).writeZero(1000)).sync();
-                await(() -> echoed.get() == 1000, seconds(5), "the first echo");
-                assertThat(Uring.metrics(first).fixedFiles()).isEqualTo(1);
-
-                channel.deregister().sync();
-                assertThat(Uring.metrics(first).fixedFiles()).as("the old ring's entry").isZero();
-                second.register(channel).sync();
-                assertThat(Uring.metrics(second).fixedFiles()).as("the new ring's entry").isEqualTo(1);
-
-                channel.writeAndFlush(Unpooled.directBuffer(1000).writeZero(1000)).sync();
-                await(() -> echoed.get() == 2000, seconds(5), "the echo on the new loop");
-            } finally {
-                channel.close().sync();
-            }
-            assertThat(Uring.metrics(second).fixedFiles()).isZero();
-        } finally {
-            TransportTestSupport.shutdown(first, second);
-        }
-    }
-
-    /**
-     * A send still in flight when the channel leaves its loop completes on a ring that no longer knows the channel:
-     * what reached the peer is unknown, so the channel fails with that reason rather than resend or skip bytes.
-     */
-    @Test
-    void movingWithASendInFlightFailsTheChannelWithTheReason() throws Exception {
-        EventLoopGroup first = TransportTestSupport.uringGroup(1);
-        EventLoopGroup second = TransportTestSupport.uringGroup(1);
-        try (ServerSocket silentPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            CompletableFuture<Throwable> failure = new CompletableFuture<>();
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                            failure.complete(cause);
-                        }
-                    })
-                    .connect(silentPeer.getLocalSocketAddress()).sync().channel();
-            try (Socket accepted = silentPeer.accept()) {
-                // More than both sockets' buffers hold while the peer reads nothing: the send stays in flight.
-                ChannelFuture write = channel.writeAndFlush(Unpooled.directBuffer(16 << 20).writeZero(16 << 20));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is still going").isFalse();
-
-                channel.deregister().sync();
-                second.register(channel).sync();
-
-                assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
-                        .hasMessageContaining("deregistered with a send in flight");
-                assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
-                assertThat(write.isSuccess()).isFalse();
-                channel.closeFuture().await(5, TimeUnit.SECONDS);
-                assertThat(channel.isOpen()).isFalse();
-            }
-        } finally {
-            TransportTestSupport.shutdown(first, second);
         }
     }
 

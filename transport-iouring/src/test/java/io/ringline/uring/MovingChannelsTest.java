@@ -1,0 +1,231 @@
+package io.ringline.uring;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+import static io.ringline.uring.TransportTestSupport.await;
+import static io.ringline.uring.TransportTestSupport.seconds;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Netty lets a channel leave its event loop (deregister) and register with another: it reads and writes on the new
+ * loop's ring, loses no data that was arriving as it left, and fails plainly where the outcome cannot be known.
+ */
+class MovingChannelsTest {
+
+    static Stream<Arguments> receivePaths() {
+        return Stream.of(
+                Arguments.of("multishot recv, DEFER_TASKRUN", new UringIoHandlerConfig()),
+                Arguments.of("multishot recv, no DEFER_TASKRUN", new UringIoHandlerConfig().setDeferTaskrun(false)),
+                Arguments.of("single-shot recv, no DEFER_TASKRUN",
+                        new UringIoHandlerConfig().setDeferTaskrun(false).setMultishotRecv(false)),
+                Arguments.of("allocator buffers, no DEFER_TASKRUN",
+                        new UringIoHandlerConfig().setDeferTaskrun(false).setBufferPool(false)));
+    }
+
+    /**
+     * Data that reaches the channel just as it leaves its loop completes on the old ring, which no longer knows the
+     * channel (without DEFER_TASKRUN the kernel posts the completion as soon as the loop's thread returns from any
+     * syscall; the deregistration runs as a task right after). It comes out on the new loop, before what follows.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("receivePaths")
+    void dataArrivingAsTheChannelLeavesComesOutOnTheNewLoopInOrder(String path, UringIoHandlerConfig config)
+            throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, config);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1, config);
+        byte[] before = TransportTestSupport.payload(1, 1000);
+        byte[] asItLeaves = TransportTestSupport.payload(2, 1000);
+        byte[] after = TransportTestSupport.payload(3, 1000);
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            TransportTestSupport.ByteCollector collector = new TransportTestSupport.ByteCollector(3000);
+            AtomicInteger received = new AtomicInteger();
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            received.addAndGet(((ByteBuf) msg).readableBytes());
+                            collector.channelRead(ctx, msg);
+                        }
+                    })
+                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = peer.accept()) {
+                OutputStream out = accepted.getOutputStream();
+                out.write(before);
+                await(() -> received.get() == before.length, seconds(5), "the first part");
+
+                ChannelFuture left = channel.eventLoop().submit(() -> {
+                    out.write(asItLeaves); // the loop's own thread: its receive completes when this write returns
+                    Thread.sleep(50);
+                    return channel.deregister();
+                }).get(5, TimeUnit.SECONDS);
+                left.sync();
+                second.register(channel).sync();
+                out.write(after);
+
+                byte[] expected = new byte[3000];
+                System.arraycopy(before, 0, expected, 0, 1000);
+                System.arraycopy(asItLeaves, 0, expected, 1000, 1000);
+                System.arraycopy(after, 0, expected, 2000, 1000);
+                TransportTestSupport.assertSameBytes(collector.received.get(5, TimeUnit.SECONDS), expected,
+                        "what the channel received across the move");
+            } finally {
+                channel.close().sync();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    /** The peer closes while the channel moves: the end of stream also comes out on the new loop, after the data. */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("receivePaths")
+    void endOfStreamArrivingAsTheChannelLeavesComesOutOnTheNewLoop(String path, UringIoHandlerConfig config)
+            throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, config);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1, config);
+        byte[] last = TransportTestSupport.payload(4, 500);
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            TransportTestSupport.ByteCollector collector = new TransportTestSupport.ByteCollector(Integer.MAX_VALUE);
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class).handler(collector)
+                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            Socket accepted = peer.accept();
+            ChannelFuture left = channel.eventLoop().submit(() -> {
+                accepted.getOutputStream().write(last);
+                accepted.close();
+                Thread.sleep(50);
+                return channel.deregister();
+            }).get(5, TimeUnit.SECONDS);
+            left.sync();
+            second.register(channel).sync();
+
+            // The channel closes on end of stream (half-closure is off) and the collector completes with what came.
+            TransportTestSupport.assertSameBytes(collector.received.get(5, TimeUnit.SECONDS), last,
+                    "what came before the end of stream");
+            assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    /** A channel that leaves and closes before it registers anywhere else drops what arrived: no leak, no hang. */
+    @Test
+    void aChannelClosedBetweenLoopsReleasesWhatArrivedAsItLeft() throws Exception {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setDeferTaskrun(false);
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, config);
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = peer.accept()) {
+                ChannelFuture left = channel.eventLoop().submit(() -> {
+                    accepted.getOutputStream().write(new byte[1000]);
+                    Thread.sleep(50);
+                    return channel.deregister();
+                }).get(5, TimeUnit.SECONDS);
+                left.sync();
+                channel.close().sync();
+                await(() -> Uring.metrics(first).slotsInUse() == 0, seconds(5), "every slot back in the old pool");
+            }
+        } finally {
+            TransportTestSupport.shutdown(first);
+        }
+    }
+
+    /** Netty lets a channel move between event loops: its entry in the old ring must go, a new one come. */
+    @Test
+    void aChannelMovedToAnotherLoopKeepsEchoingAndMovesItsEntry() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        try (EchoServerFixture server = EchoServerFixture.ringline()) {
+            AtomicInteger echoed = new AtomicInteger();
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            echoed.addAndGet(((ByteBuf) msg).readableBytes());
+                            ReferenceCountUtil.release(msg);
+                        }
+                    })
+                    .connect(server.address()).sync().channel();
+            try {
+                channel.writeAndFlush(Unpooled.directBuffer(1000).writeZero(1000)).sync();
+                await(() -> echoed.get() == 1000, seconds(5), "the first echo");
+                assertThat(Uring.metrics(first).fixedFiles()).isEqualTo(1);
+
+                channel.deregister().sync();
+                assertThat(Uring.metrics(first).fixedFiles()).as("the old ring's entry").isZero();
+                second.register(channel).sync();
+                assertThat(Uring.metrics(second).fixedFiles()).as("the new ring's entry").isEqualTo(1);
+
+                channel.writeAndFlush(Unpooled.directBuffer(1000).writeZero(1000)).sync();
+                await(() -> echoed.get() == 2000, seconds(5), "the echo on the new loop");
+            } finally {
+                channel.close().sync();
+            }
+            assertThat(Uring.metrics(second).fixedFiles()).isZero();
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    /**
+     * A send still in flight when the channel leaves its loop completes on a ring that no longer knows the channel:
+     * what reached the peer is unknown, so the channel fails with that reason rather than resend or skip bytes.
+     */
+    @Test
+    void movingWithASendInFlightFailsTheChannelWithTheReason() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        try (ServerSocket silentPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            CompletableFuture<Throwable> failure = new CompletableFuture<>();
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            failure.complete(cause);
+                        }
+                    })
+                    .connect(silentPeer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = silentPeer.accept()) {
+                // More than both sockets' buffers hold while the peer reads nothing: the send stays in flight.
+                ChannelFuture write = channel.writeAndFlush(Unpooled.directBuffer(16 << 20).writeZero(16 << 20));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is still going").isFalse();
+
+                channel.deregister().sync();
+                second.register(channel).sync();
+
+                assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("deregistered with a send in flight");
+                assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(write.isSuccess()).isFalse();
+                channel.closeFuture().await(5, TimeUnit.SECONDS);
+                assertThat(channel.isOpen()).isFalse();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+}
