@@ -15,6 +15,7 @@ import io.ringline.uring.ring.SubmissionQueue;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.util.ArrayDeque;
 
 /**
  * What Ringline's channels share: the socket, the registration with the loop's {@link UringIoHandler}, and closing
@@ -119,6 +120,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
                 ioRegistration = (IoRegistration) future.getNow();
                 registration = ioRegistration.attachment();
                 registeredWithRing();
+                LateReads late = lateReads;
+                if (late != null) {
+                    late.resumeOn(eventLoop());
+                }
                 promise.setSuccess();
             } else {
                 promise.setFailure(future.cause());
@@ -145,6 +150,11 @@ abstract class AbstractUringChannel extends AbstractChannel {
             handler().ring().submit();
         }
         closeResources();
+        LateReads late = lateReads;
+        if (late != null) {
+            lateReads = null;
+            late.discard();
+        }
         socket.close();
     }
 
@@ -165,6 +175,8 @@ abstract class AbstractUringChannel extends AbstractChannel {
      */
     boolean readLoop;
     private final Runnable readCompleteTask = this::readComplete;
+    /** The read still in flight on the ring this channel left; reading waits until it is finished and delivered. */
+    volatile LateReads lateReads;
 
     /** The operation kind of this channel's read operation. */
     abstract int readOp();
@@ -252,13 +264,59 @@ abstract class AbstractUringChannel extends AbstractChannel {
 
     /**
      * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled and what they
-     * still complete goes nowhere (a connection keeps a receive's data, see {@link LateReceive}), so nothing counts as
+     * still complete goes nowhere (what the read brings is kept, see {@link LateReads}), so nothing counts as
      * armed any more. A later registration (Netty lets a channel move to another event loop) arms afresh on the new
      * ring.
      */
     void unregisteredFromRing() {
+        boolean reading = readArmed;
         readArmed = false;
         readMultishot = false;
+        if (reading && isOpen()) {
+            // What the read still brings on the old ring, after the channel left it, is kept for the new loop.
+            LateReads late = new LateReads(this, registration.handler(), registration.id);
+            registration.handler().keepForLateCompletions(registration.id, late);
+            lateReads = late;
+        }
+    }
+
+    /**
+     * On the old loop: what a late completion of the read operation brings, as a message for the pipeline (null for
+     * none), with whatever it carries given back to the old loop.
+     */
+    abstract Object lateReadMessage(LateReads late, int res, int flags);
+
+    /** On the new loop, for each message of the late read just before it fires. */
+    void lateReadDelivering(Object message) {
+    }
+
+    /** On the new loop, after the late read's messages: its last completion said {@code res}; act on it or read on. */
+    abstract void lateReadEnded(int res);
+
+    /**
+     * The read left in flight on the previous ring has finished: deliver what it brought as one read loop, then how
+     * it ended.
+     */
+    void lateReadsFinished(LateReads late) {
+        if (lateReads != late || !isRegisteredWithRing() || !eventLoop().inEventLoop()) {
+            return; // closed (what came is discarded) or moving again (the next registration resumes it)
+        }
+        lateReads = null;
+        ArrayDeque<Object> messages = late.takeMessages();
+        if (!messages.isEmpty()) {
+            unsafe().recvBufAllocHandle().reset(config());
+            readPending = false;
+            readLoop = true;
+            Object message;
+            while ((message = messages.poll()) != null) {
+                lateReadDelivering(message);
+                pipeline().fireChannelRead(message);
+            }
+            fireReadCompleteNow();
+        }
+        if (isOpen()) {
+            lateReadEnded(late.end());
+        }
     }
 
     /** Releases what the channel holds beside its socket; runs in {@link #doClose()}. */

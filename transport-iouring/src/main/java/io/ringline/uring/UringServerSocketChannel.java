@@ -70,7 +70,7 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
 
     @Override
     void armRead() {
-        if (readArmed || !isActive() || !isRegisteredWithRing()) {
+        if (readArmed || !isActive() || !isRegisteredWithRing() || lateReads != null) {
             return;
         }
         int flags = LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC;
@@ -107,6 +107,21 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
             // EMFILE, ENFILE, ENOBUFS...: the listener itself is fine; tell the pipeline and keep accepting.
             scheduleReadComplete();
             pipeline().fireExceptionCaught(Errno.newIOException("accept", -res));
+        }
+    }
+
+    @Override
+    Object lateReadMessage(LateReads late, int res, int flags) {
+        return res >= 0 ? new UringSocketChannel(this, LinuxSocket.accepted(res, socket.family()), true) : null;
+    }
+
+    @Override
+    void lateReadEnded(int res) {
+        if (res < 0 && res != -Errno.ECANCELED) {
+            pipeline().fireExceptionCaught(Errno.newIOException("accept", -res));
+        }
+        if (config.isAutoRead() || readPending) {
+            armRead();
         }
     }
 

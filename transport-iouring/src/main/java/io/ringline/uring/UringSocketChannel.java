@@ -33,7 +33,6 @@ import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
-import java.util.ArrayDeque;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -74,8 +73,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     /** The peer half-closed: read until EOF whatever AUTO_READ and the allocator say (epoll's receivedRdHup). */
     private boolean rdHupReceived;
     private ByteBuf recvBuffer;
-    /** The receive still in flight on the ring this channel left; reads wait until it is finished and delivered. */
-    private volatile LateReceive lateReceive;
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
@@ -148,7 +145,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     @Override
     void armRead() {
         if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()
-                || lateReceive != null) {
+                || lateReads != null) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -208,16 +205,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void unregisteredFromRing() {
-        boolean receiving = readArmed;
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
-        if (receiving && isOpen()) {
-            // Data may still complete on the old ring, after the channel has left it: keep it for the new loop.
-            LateReceive late = new LateReceive(this, handler(), registration.id, recvBuffer);
+        LateReads late = lateReads;
+        if (late != null && recvBuffer != null && late.oldHandler() == handler()) {
+            late.holdReadBuffer(recvBuffer); // the receive still in flight may write into it
             recvBuffer = null;
-            handler().keepForLateCompletions(registration.id, late);
-            lateReceive = late;
         }
         if (recvBuffer != null) {
             recvBuffer.release(); // its receive was cancelled with the registration
@@ -244,44 +238,42 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (active) {
             armRdHup(); // an accepted connection
         }
-        LateReceive late = lateReceive;
-        if (late != null) {
-            late.resumeOn(eventLoop());
-        }
     }
 
-    /**
-     * The receive left in flight on the previous ring has finished: deliver what it brought, as one read loop, then
-     * its end of stream or failure, or read on.
-     */
-    void lateReceiveFinished(LateReceive late) {
-        if (lateReceive != late || !isRegisteredWithRing() || !eventLoop().inEventLoop()) {
-            return; // closed (its data is discarded) or moving again (the next registration resumes it)
-        }
-        lateReceive = null;
-        ArrayDeque<ByteBuf> data = late.takeReceived();
-        if (!data.isEmpty()) {
-            RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
-            allocHandle.reset(config);
-            readPending = false;
-            readLoop = true;
-            ByteBuf buffer;
-            while ((buffer = data.poll()) != null) {
-                allocHandle.lastBytesRead(buffer.readableBytes());
-                allocHandle.incMessagesRead(1);
-                pipeline().fireChannelRead(buffer);
+    @Override
+    Object lateReadMessage(LateReads late, int res, int flags) {
+        ByteBuf buffer = late.takeReadBuffer();
+        if ((flags & IORING_CQE_F_BUFFER) != 0) {
+            UringIoHandler old = late.oldHandler();
+            ByteBuf slot = old.takeSlot(flags >>> IORING_CQE_BUFFER_SHIFT, Math.max(res, 0));
+            try {
+                // A copy: the slot belongs to the old loop's pool, which only the old loop's thread may recycle.
+                return res > 0 ? alloc().directBuffer(res).writeBytes(slot) : null;
+            } finally {
+                slot.release();
             }
-            fireReadCompleteNow();
         }
-        if (!isOpen()) {
-            return;
+        if (res > 0 && buffer != null) {
+            return buffer.writerIndex(buffer.writerIndex() + res);
         }
-        int end = late.end();
-        if (end == 0) {
+        ReferenceCountUtil.release(buffer);
+        return null;
+    }
+
+    @Override
+    void lateReadDelivering(Object message) {
+        RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
+        allocHandle.lastBytesRead(((ByteBuf) message).readableBytes());
+        allocHandle.incMessagesRead(1);
+    }
+
+    @Override
+    void lateReadEnded(int res) {
+        if (res == 0) {
             readPending = false;
             inputClosedByPeer();
-        } else if (end < 0) {
-            readFailed(Errno.newIOException("recv", -end));
+        } else if (res < 0 && res != -Errno.ECANCELED && res != -Errno.ENOBUFS) {
+            readFailed(Errno.newIOException("recv", -res));
         } else if (config.isAutoRead() || readPending) {
             armRead();
         }
@@ -808,11 +800,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (recvBuffer != null) {
             recvBuffer.release();
             recvBuffer = null;
-        }
-        LateReceive late = lateReceive;
-        if (late != null) {
-            lateReceive = null;
-            late.discard();
         }
         if (fileRegionChunk != null) {
             fileRegionChunk.release();

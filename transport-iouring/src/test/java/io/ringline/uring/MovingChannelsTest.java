@@ -1,12 +1,14 @@
 package io.ringline.uring;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.Test;
@@ -16,11 +18,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static io.ringline.uring.TransportTestSupport.await;
@@ -125,6 +129,62 @@ class MovingChannelsTest {
             assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
         } finally {
             TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    static Stream<Arguments> acceptPaths() {
+        return Stream.of(
+                Arguments.of("multishot accept, DEFER_TASKRUN", new UringIoHandlerConfig()),
+                Arguments.of("multishot accept, no DEFER_TASKRUN", new UringIoHandlerConfig().setDeferTaskrun(false)),
+                Arguments.of("single-shot accept, no DEFER_TASKRUN",
+                        new UringIoHandlerConfig().setDeferTaskrun(false).setMultishotAccept(false)));
+    }
+
+    /**
+     * A listener moves too: a connection accepted on the old ring just as it leaves becomes a child channel on the
+     * new loop like any other (before, its fd stayed open with nobody serving it).
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("acceptPaths")
+    void aConnectionAcceptedAsTheListenerLeavesIsServed(String path, UringIoHandlerConfig config) throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, config);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1, config);
+        EventLoopGroup children = TransportTestSupport.uringGroup(1, config);
+        AtomicInteger accepted = new AtomicInteger();
+        try {
+            Channel listener = new ServerBootstrap().group(first, children).channel(UringServerSocketChannel.class)
+                    .childHandler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel child) {
+                            accepted.incrementAndGet();
+                            child.pipeline().addLast(EchoServerFixture.EchoHandler.INSTANCE);
+                        }
+                    })
+                    .bind(TransportTestSupport.LOOPBACK, 0).sync().channel();
+            InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+            AtomicReference<ChannelFuture> left = new AtomicReference<>();
+            // The loop's own thread: the connection is accepted when connect(2) returns, then the listener leaves.
+            try (Socket early = listener.eventLoop().submit(() -> {
+                Socket socket = new Socket(address.getAddress(), address.getPort());
+                Thread.sleep(50);
+                left.set(listener.deregister());
+                return socket;
+            }).get(5, TimeUnit.SECONDS)) {
+                left.get().sync();
+                second.register(listener).sync();
+                try (Socket later = new Socket(address.getAddress(), address.getPort())) {
+                    for (Socket client : new Socket[] {early, later}) {
+                        client.setSoTimeout(5_000);
+                        client.getOutputStream().write(new byte[] {7, 8, 9});
+                        assertThat(client.getInputStream().readNBytes(3)).containsExactly(7, 8, 9);
+                    }
+                }
+                assertThat(accepted.get()).isEqualTo(2);
+            } finally {
+                listener.close().sync();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second, children);
         }
     }
 
