@@ -120,7 +120,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
                 ioRegistration = (IoRegistration) future.getNow();
                 registration = ioRegistration.attachment();
                 registeredWithRing();
-                LateReads late = lateReads;
+                LateCompletions late = lateCompletions;
                 if (late != null) {
                     late.resumeOn(eventLoop());
                 }
@@ -150,9 +150,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
             handler().ring().submit();
         }
         closeResources();
-        LateReads late = lateReads;
+        LateCompletions late = lateCompletions;
         if (late != null) {
-            lateReads = null;
+            lateCompletions = null;
             late.discard();
         }
         socket.close();
@@ -176,7 +176,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
     boolean readLoop;
     private final Runnable readCompleteTask = this::readComplete;
     /** The read still in flight on the ring this channel left; reading waits until it is finished and delivered. */
-    volatile LateReads lateReads;
+    volatile LateCompletions lateCompletions;
 
     /** The operation kind of this channel's read operation. */
     abstract int readOp();
@@ -263,28 +263,41 @@ abstract class AbstractUringChannel extends AbstractChannel {
     }
 
     /**
-     * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled and what they
-     * still complete goes nowhere (what the read brings is kept, see {@link LateReads}), so nothing counts as
-     * armed any more. A later registration (Netty lets a channel move to another event loop) arms afresh on the new
-     * ring.
+     * The ring forgot this channel (deregistration, or close): its in-flight operations were cancelled, so nothing
+     * counts as armed any more; an open channel keeps what its read and send still complete ({@link LateCompletions}).
+     * A later registration (Netty lets a channel move to another event loop) arms afresh on the new ring.
      */
     void unregisteredFromRing() {
         boolean reading = readArmed;
+        boolean sending = isSendInFlight();
         readArmed = false;
         readMultishot = false;
-        if (reading && isOpen()) {
-            // What the read still brings on the old ring, after the channel left it, is kept for the new loop.
-            LateReads late = new LateReads(this, registration.handler(), registration.id);
+        if ((reading || sending) && isOpen()) {
+            // What the read still brings and what the send got out, once the old ring says, go to the new loop.
+            LateCompletions late = new LateCompletions(this, registration.handler(), registration.id, reading,
+                    sending);
             registration.handler().keepForLateCompletions(registration.id, late);
-            lateReads = late;
+            lateCompletions = late;
         }
+    }
+
+    /** A send is in flight: its completion is still to come. */
+    boolean isSendInFlight() {
+        return false;
+    }
+
+    /**
+     * On the new loop, first: the send in flight as the channel left its old ring got {@code res} out (bytes, or a
+     * negative errno; -ECANCELED when the cancellation stopped it before it sent anything).
+     */
+    void lateSendEnded(int res) {
     }
 
     /**
      * On the old loop: what a late completion of the read operation brings, as a message for the pipeline (null for
      * none), with whatever it carries given back to the old loop.
      */
-    abstract Object lateReadMessage(LateReads late, int res, int flags);
+    abstract Object lateReadMessage(LateCompletions late, int res, int flags);
 
     /** On the new loop, for each message of the late read just before it fires. */
     void lateReadDelivering(Object message) {
@@ -294,14 +307,17 @@ abstract class AbstractUringChannel extends AbstractChannel {
     abstract void lateReadEnded(int res);
 
     /**
-     * The read left in flight on the previous ring has finished: deliver what it brought as one read loop, then how
-     * it ended.
+     * The operations left in flight on the previous ring have finished: apply the send's result, deliver what the read
+     * brought as one read loop, then how it ended.
      */
-    void lateReadsFinished(LateReads late) {
-        if (lateReads != late || !isRegisteredWithRing() || !eventLoop().inEventLoop()) {
+    void lateCompletionsFinished(LateCompletions late) {
+        if (lateCompletions != late || !isRegisteredWithRing() || !eventLoop().inEventLoop()) {
             return; // closed (what came is discarded) or moving again (the next registration resumes it)
         }
-        lateReads = null;
+        lateCompletions = null;
+        if (late.hadSend()) {
+            lateSendEnded(late.sendResult());
+        }
         ArrayDeque<Object> messages = late.takeMessages();
         if (!messages.isEmpty()) {
             unsafe().recvBufAllocHandle().reset(config());
@@ -315,7 +331,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
             fireReadCompleteNow();
         }
         if (isOpen()) {
-            lateReadEnded(late.end());
+            lateReadEnded(late.readEnd());
         }
     }
 

@@ -491,7 +491,7 @@ public final class UringIoHandler implements IoHandler {
 
     /**
      * Keeps the completions that still come for a cancelled registration's {@code id} going to {@code late} (a
-     * {@link LateReads}) instead of dropping them; the id is not reused until {@link #forgetLateCompletions}.
+     * {@link LateCompletions}) instead of dropping them; the id is not reused until {@link #forgetLateCompletions}.
      */
     void keepForLateCompletions(int id, UringIoHandle late) {
         registrations.put(id, new Registration(id, late, false));

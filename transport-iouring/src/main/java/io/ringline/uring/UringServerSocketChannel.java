@@ -70,7 +70,7 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
 
     @Override
     void armRead() {
-        if (readArmed || !isActive() || !isRegisteredWithRing() || lateReads != null) {
+        if (readArmed || !isActive() || !isRegisteredWithRing() || lateCompletions != null) {
             return;
         }
         int flags = LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC;
@@ -111,7 +111,7 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
     }
 
     @Override
-    Object lateReadMessage(LateReads late, int res, int flags) {
+    Object lateReadMessage(LateCompletions late, int res, int flags) {
         return res >= 0 ? new UringSocketChannel(this, LinuxSocket.accepted(res, socket.family()), true) : null;
     }
 

@@ -76,8 +76,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
-    /** Deregistered while {@link #sendInFlight}: fails the channel when it registers again. */
-    private boolean sendLostToDeregistration;
     private final Gather gather = new Gather();
     private ByteBuf fileRegionChunk;
     /** A shutdownOutput() that waits for the send in flight to complete (see {@link #shutdownOutput0}). */
@@ -145,7 +143,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     @Override
     void armRead() {
         if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()
-                || lateReads != null) {
+                || lateCompletions != null) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -208,7 +206,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
-        LateReads late = lateReads;
+        LateCompletions late = lateCompletions;
         if (late != null && recvBuffer != null && late.oldHandler() == handler()) {
             late.holdReadBuffer(recvBuffer); // the receive still in flight may write into it
             recvBuffer = null;
@@ -217,21 +215,10 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             recvBuffer.release(); // its receive was cancelled with the registration
             recvBuffer = null;
         }
-        if (sendInFlight && isOpen()) {
-            sendLostToDeregistration = true;
-        }
     }
 
     @Override
     void registeredWithRing() {
-        if (sendLostToDeregistration) {
-            // Its completion went to the old ring, which no longer knew the channel: how much of it the kernel
-            // sent cannot be known, so neither resending nor skipping it is safe.
-            sendLostToDeregistration = false;
-            ((AbstractUringUnsafe) unsafe()).closeOnError(new IOException(
-                    "the channel was deregistered with a send in flight; whether the peer got it is unknown"));
-            return;
-        }
         if (socket.isOpen()) {
             fixedFile = handler().installFixedFile(socket.fd());
         }
@@ -241,7 +228,19 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     @Override
-    Object lateReadMessage(LateReads late, int res, int flags) {
+    boolean isSendInFlight() {
+        return sendInFlight;
+    }
+
+    @Override
+    void lateSendEnded(int res) {
+        // The kernel reports what a send got out even when cancelled midway; -ECANCELED means nothing went. Either way
+        // the rest goes out from here, as after any short send.
+        sendCompleted(res == -Errno.ECANCELED ? 0 : res);
+    }
+
+    @Override
+    Object lateReadMessage(LateCompletions late, int res, int flags) {
         ByteBuf buffer = late.takeReadBuffer();
         if ((flags & IORING_CQE_F_BUFFER) != 0) {
             UringIoHandler old = late.oldHandler();

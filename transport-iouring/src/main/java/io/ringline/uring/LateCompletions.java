@@ -13,33 +13,43 @@ import java.util.ArrayDeque;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
 
 /**
- * The read operation (recv, accept) a channel had in flight when it left its ring (deregistration, to move to
- * another event loop). The old ring's cancellation races with arriving data and connections: a completion that
- * brings some can still come after the ring forgot the channel (without DEFER_TASKRUN the kernel posts completions
- * whenever the loop's thread returns from a syscall). This handle takes the old registration's id until the read's
- * last completion (no IORING_CQE_F_MORE), keeps what arrives as messages for the pipeline, in order, and then hands
- * them to the channel's new loop, which delivers them, and how the read ended, before it reads again.
+ * The read (recv, accept) and the send a channel had in flight when it left its ring (deregistration, to move to
+ * another event loop). The old ring cancels them, but that races with the kernel: a read can still bring data or a
+ * connection after the ring forgot the channel (without DEFER_TASKRUN the kernel posts completions whenever the
+ * loop's thread returns from a syscall), and a send reports how much of it went out. This handle takes the old
+ * registration's id until both have completed for the last time (no IORING_CQE_F_MORE), keeps what the read brings
+ * as messages for the pipeline, in order, and the send's result; then the channel's new loop applies the send's
+ * result, delivers the messages and how the read ended, and only then reads and sends again.
  *
  * <p>The old loop's thread fills it; the channel's new loop takes from it once it is finished. The lock guards that
  * hand-over only.
  */
-final class LateReads implements UringIoHandle {
+final class LateCompletions implements UringIoHandle {
     private final AbstractUringChannel channel;
     private final UringIoHandler oldHandler;
     private final int id;
     /** The allocator path's receive buffer: the kernel may write into it until the read's last completion. */
     private ByteBuf readBuffer;
     private final ArrayDeque<Object> messages = new ArrayDeque<>();
-    /** The result of the read's last completion; -ECANCELED if the old loop ended first. */
-    private int end;
+    private final boolean hadSend;
+    private boolean awaitingRead;
+    private boolean awaitingSend;
+    /** The result of the read's last completion; -ECANCELED if there was no read or the old loop ended first. */
+    private int readEnd = -Errno.ECANCELED;
+    /** Bytes the send got out, or its negative errno; -ECANCELED if there was none or the old loop ended first. */
+    private int sendResult = -Errno.ECANCELED;
     private boolean finished;
     private boolean discarded;
     private EventLoop resumeOn;
 
-    LateReads(AbstractUringChannel channel, UringIoHandler oldHandler, int id) {
+    LateCompletions(AbstractUringChannel channel, UringIoHandler oldHandler, int id, boolean reading,
+                    boolean sending) {
         this.channel = channel;
         this.oldHandler = oldHandler;
         this.id = id;
+        this.hadSend = sending;
+        this.awaitingRead = reading;
+        this.awaitingSend = sending;
     }
 
     UringIoHandler oldHandler() {
@@ -67,10 +77,23 @@ final class LateReads implements UringIoHandle {
     @Override
     public void handle(IoRegistration registration, IoEvent event) {
         UringIoEvent completion = (UringIoEvent) event;
-        if (completion.op() != channel.readOp()) {
-            return; // the RDHUP poll's or a send's last word: the new loop re-arms the one, the channel fails on the other
+        if (completion.op() == AbstractUringChannel.OP_SEND && awaitingSend) {
+            synchronized (this) {
+                sendResult = completion.res();
+            }
+            awaitingSend = false;
+        } else if (completion.op() == channel.readOp() && awaitingRead) {
+            readCompleted(completion.res(), completion.flags());
+        } else {
+            return; // the RDHUP poll's last word: the new loop arms its own
         }
-        Object message = channel.lateReadMessage(this, completion.res(), completion.flags());
+        if (!awaitingRead && !awaitingSend) {
+            finish();
+        }
+    }
+
+    private void readCompleted(int res, int flags) {
+        Object message = channel.lateReadMessage(this, res, flags);
         if (message != null) {
             synchronized (this) {
                 if (!discarded) {
@@ -80,18 +103,21 @@ final class LateReads implements UringIoHandle {
             }
             drop(message);
         }
-        if ((completion.flags() & IORING_CQE_F_MORE) == 0) {
-            finish(completion.res());
+        if ((flags & IORING_CQE_F_MORE) == 0) {
+            synchronized (this) {
+                readEnd = res;
+            }
+            awaitingRead = false;
         }
     }
 
-    /** The old loop ends without a last completion: what came is all there will be. */
+    /** The old loop ends without last completions: what came is all there will be. */
     @Override
     public void close() {
-        finish(-Errno.ECANCELED);
+        finish();
     }
 
-    private void finish(int result) {
+    private void finish() {
         oldHandler.forgetLateCompletions(id, this);
         ReferenceCountUtil.release(takeReadBuffer()); // the kernel is done with it
         EventLoop loop;
@@ -100,17 +126,16 @@ final class LateReads implements UringIoHandle {
                 return;
             }
             finished = true;
-            end = result;
             loop = resumeOn;
         }
         if (loop != null) {
-            loop.execute(() -> channel.lateReadsFinished(this));
+            loop.execute(() -> channel.lateCompletionsFinished(this));
         }
     }
 
     /**
-     * The channel registered with {@code loop}: once the old read has finished (now, or when it does), the channel
-     * takes what it brought on that loop.
+     * The channel registered with {@code loop}: once the old operations have finished (now, or when they do), the
+     * channel takes their results on that loop.
      */
     void resumeOn(EventLoop loop) {
         synchronized (this) {
@@ -119,7 +144,7 @@ final class LateReads implements UringIoHandle {
                 return;
             }
         }
-        loop.execute(() -> channel.lateReadsFinished(this));
+        loop.execute(() -> channel.lateCompletionsFinished(this));
     }
 
     /** What arrived, in order; empty after the first call. Only once finished. */
@@ -130,8 +155,18 @@ final class LateReads implements UringIoHandle {
     }
 
     /** The result of the read's last completion. Only once finished. */
-    synchronized int end() {
-        return end;
+    synchronized int readEnd() {
+        return readEnd;
+    }
+
+    /** Whether a send was in flight (then {@link #sendResult()} is its result). */
+    boolean hadSend() {
+        return hadSend;
+    }
+
+    /** What the send got out (bytes, or a negative errno). Only once finished. */
+    synchronized int sendResult() {
+        return sendResult;
     }
 
     /** The channel closed: nobody will take what arrived (what comes later is dropped as it comes). */
@@ -142,7 +177,7 @@ final class LateReads implements UringIoHandle {
             dropped = new ArrayDeque<>(messages);
             messages.clear();
         }
-        dropped.forEach(LateReads::drop);
+        dropped.forEach(LateCompletions::drop);
     }
 
     private static void drop(Object message) {
