@@ -272,7 +272,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
         boolean sending = isSendInFlight();
         readArmed = false;
         readMultishot = false;
-        if ((reading || sending) && isOpen()) {
+        // While the results of an earlier ring are still to come, the channel neither reads nor sends (it waits for
+        // them): whatever looks in flight is in flight there, not here.
+        if ((reading || sending) && isOpen() && lateCompletions == null) {
             // What the read still brings and what the send got out, once the old ring says, go to the new loop.
             LateCompletions late = new LateCompletions(this, registration.handler(), registration.id, reading,
                     sending);
