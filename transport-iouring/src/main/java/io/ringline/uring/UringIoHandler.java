@@ -416,6 +416,11 @@ public final class UringIoHandler implements IoHandler {
         bufferWaiters.add(task);
     }
 
+    /** {@code task} no longer waits for free slots (its channel left this loop). */
+    void stopWaitingForBuffers(Runnable task) {
+        bufferWaiters.remove(task);
+    }
+
     /**
      * Wraps pool slot {@code slot}, just filled with {@code length} bytes by a receive, as a {@code ByteBuf}; the
      * slot returns to the kernel when the buffer is released.

@@ -206,6 +206,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
+        if (waitingForBuffers) {
+            // Reads paused on this loop's exhausted pool; the next loop receives into its own.
+            handler().stopWaitingForBuffers(rearmAfterBuffersFree);
+            waitingForBuffers = false;
+        }
         LateCompletions late = lateCompletions;
         if (late != null && recvBuffer != null && late.oldHandler() == handler()) {
             late.holdReadBuffer(recvBuffer); // the receive still in flight may write into it

@@ -21,6 +21,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -334,6 +336,53 @@ class MovingChannelsTest {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             failure = cause.toString();
+        }
+    }
+
+    /**
+     * Reads paused because the old loop's pool was exhausted (the handler holds every slot): on the new loop the
+     * channel receives into that loop's pool, and the old pool's waiter list no longer holds it.
+     */
+    @Test
+    void aChannelWaitingForBuffersReadsOnFromTheNewLoopsPool() throws Exception {
+        UringIoHandlerConfig smallPool = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(8)
+                .setMaxBufferCount(8);
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, smallPool);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        List<ByteBuf> held = new CopyOnWriteArrayList<>();
+        AtomicInteger received = new AtomicInteger();
+        AtomicInteger exhausted = new AtomicInteger();
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            received.addAndGet(((ByteBuf) msg).readableBytes());
+                            held.add((ByteBuf) msg);
+                        }
+
+                        @Override
+                        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                            if (event == UringBufferPoolEvent.EXHAUSTED) {
+                                exhausted.incrementAndGet();
+                            }
+                        }
+                    })
+                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = peer.accept()) {
+                accepted.getOutputStream().write(new byte[8 * 1024 + 4096]);
+                await(() -> exhausted.get() > 0, seconds(5), "the first loop's pool exhausted");
+
+                channel.deregister().sync();
+                second.register(channel).sync();
+                await(() -> received.get() == 8 * 1024 + 4096, seconds(5), "the rest, through the new loop's pool");
+            } finally {
+                channel.close().sync();
+                held.forEach(ByteBuf::release);
+            }
+            await(() -> Uring.metrics(first).slotsInUse() == 0, seconds(5), "every slot back in the first pool");
+        } finally {
+            TransportTestSupport.shutdown(first, second);
         }
     }
 
