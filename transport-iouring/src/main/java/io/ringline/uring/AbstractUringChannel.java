@@ -175,7 +175,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
      */
     boolean readLoop;
     private final Runnable readCompleteTask = this::readComplete;
-    /** The read still in flight on the ring this channel left; reading waits until it is finished and delivered. */
+    /** What the ring this channel left still owes it (a read's data, a send's result); reads and sends wait for it. */
     volatile LateCompletions lateCompletions;
 
     /** The operation kind of this channel's read operation. */
@@ -321,6 +321,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
             lateSendEnded(late.sendResult());
         }
         ArrayDeque<Object> messages = late.takeMessages();
+        if (!isOpen()) {
+            messages.forEach(LateCompletions::drop); // the send's outcome closed the channel
+            return;
+        }
         if (!messages.isEmpty()) {
             unsafe().recvBufAllocHandle().reset(config());
             readPending = false;

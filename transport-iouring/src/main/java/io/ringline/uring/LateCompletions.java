@@ -25,6 +25,9 @@ import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
  * hand-over only.
  */
 final class LateCompletions implements UringIoHandle {
+    /** {@link #sendResult()} when the old loop ended before its ring said how much of the send went out. */
+    static final int SEND_OUTCOME_UNKNOWN = Integer.MIN_VALUE;
+
     private final AbstractUringChannel channel;
     private final UringIoHandler oldHandler;
     private final int id;
@@ -36,7 +39,7 @@ final class LateCompletions implements UringIoHandle {
     private boolean awaitingSend;
     /** The result of the read's last completion; -ECANCELED if there was no read or the old loop ended first. */
     private int readEnd = -Errno.ECANCELED;
-    /** Bytes the send got out, or its negative errno; -ECANCELED if there was none or the old loop ended first. */
+    /** Bytes the send got out, or its negative errno; {@link #SEND_OUTCOME_UNKNOWN} if the old loop ended first. */
     private int sendResult = -Errno.ECANCELED;
     private boolean finished;
     private boolean discarded;
@@ -114,6 +117,12 @@ final class LateCompletions implements UringIoHandle {
     /** The old loop ends without last completions: what came is all there will be. */
     @Override
     public void close() {
+        if (awaitingSend) {
+            synchronized (this) {
+                sendResult = SEND_OUTCOME_UNKNOWN; // its ring is gone, and with it the count of what went out
+            }
+            awaitingSend = false;
+        }
         finish();
     }
 
@@ -180,7 +189,8 @@ final class LateCompletions implements UringIoHandle {
         dropped.forEach(LateCompletions::drop);
     }
 
-    private static void drop(Object message) {
+    /** Gives back a message nobody will take: releases a buffer, closes an accepted connection. */
+    static void drop(Object message) {
         if (message instanceof Channel accepted) {
             accepted.unsafe().closeForcibly();
         } else {

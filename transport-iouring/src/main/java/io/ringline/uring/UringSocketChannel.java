@@ -239,6 +239,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void lateSendEnded(int res) {
+        if (res == LateCompletions.SEND_OUTCOME_UNKNOWN) {
+            // Resending could duplicate bytes and skipping could lose some: neither is safe.
+            sendInFlight = false;
+            ((AbstractUringUnsafe) unsafe()).closeOnError(new IOException("the event loop this channel moved away from "
+                    + "shut down before its ring reported how much of a send in flight went out"));
+            return;
+        }
         // The kernel reports what a send got out even when cancelled midway; -ECANCELED means nothing went. Either way
         // the rest goes out from here, as after any short send.
         sendCompleted(res == -Errno.ECANCELED ? 0 : res);

@@ -12,16 +12,22 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -281,6 +287,81 @@ class MovingChannelsTest {
         } finally {
             TransportTestSupport.shutdown(first, second, third);
         }
+    }
+
+    /**
+     * The loop a channel left shuts down before its ring reported on the send left there: how much went out cannot be
+     * known, so the channel fails with that reason; what the peer got is a prefix of what was written, nothing twice.
+     */
+    @Test
+    void theOldLoopShuttingDownBeforeItsRingAnsweredFailsTheChannelWithTheReason() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        byte[] payload = TransportTestSupport.payload(7, 16 << 20);
+        CountDownLatch firstLoopHeld = new CountDownLatch(1);
+        CompletableFuture<Throwable> failure = new CompletableFuture<>();
+        try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            failure.complete(cause);
+                        }
+                    })
+                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = slowPeer.accept()) {
+                ChannelFuture write = channel.writeAndFlush(channel.alloc().directBuffer(payload.length)
+                        .writeBytes(payload));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is still going").isFalse();
+
+                EventLoop firstLoop = channel.eventLoop();
+                firstLoop.submit(() -> {
+                    ChannelFuture left = channel.deregister();
+                    firstLoop.execute(() -> {
+                        try {
+                            firstLoopHeld.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    return left;
+                }).get(5, TimeUnit.SECONDS).sync();
+                second.register(channel).sync();
+                Future<?> firstGone = first.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                firstLoopHeld.countDown(); // it ends without reaping its ring again
+                assertThat(firstGone.await(10, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(failure.get(5, TimeUnit.SECONDS)).isInstanceOf(IOException.class)
+                        .hasMessageContaining("shut down before its ring reported how much of a send");
+                assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(write.isSuccess()).isFalse();
+                assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+                accepted.setSoTimeout(10_000);
+                byte[] got = readToEnd(accepted);
+                TransportTestSupport.assertSameBytes(got, Arrays.copyOf(payload, got.length),
+                        "what the peer got: a prefix of what was written");
+            } finally {
+                firstLoopHeld.countDown();
+                channel.close().sync();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    private static byte[] readToEnd(Socket socket) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        try {
+            int n;
+            while ((n = socket.getInputStream().read(chunk)) > 0) {
+                bytes.write(chunk, 0, n);
+            }
+        } catch (SocketException reset) {
+            // the channel's close may reset the connection: what came before it counts
+        }
+        return bytes.toByteArray();
     }
 
     /** Keeps {@link #WINDOW} bytes in flight, checks what comes back against what went out; runs on the channel's loop. */
