@@ -277,8 +277,7 @@ public final class UringIoHandler implements IoHandler {
         if (registration == null) {
             // A late completion of a handle that is gone (its ops were cancelled): give back what it carries.
             if ((flags & IORING_CQE_F_BUFFER) != 0 && bufferPool != null) {
-                bufferPool.taken(flags >>> IORING_CQE_BUFFER_SHIFT);
-                bufferPool.recycle(flags >>> IORING_CQE_BUFFER_SHIFT);
+                giveBackSlot(flags >>> IORING_CQE_BUFFER_SHIFT);
             }
             return;
         }
@@ -289,7 +288,7 @@ public final class UringIoHandler implements IoHandler {
     public void prepareToDestroy() {
         for (Registration registration : new ArrayList<>(registrations.values())) {
             if (!registration.valid) {
-                continue; // a late receive: closed in destroy(), once the ring is gone
+                continue; // late completions: closed in destroy(), once the ring is gone
             }
             try {
                 registration.handle.close();
@@ -419,6 +418,12 @@ public final class UringIoHandler implements IoHandler {
     /** {@code task} no longer waits for free slots (its channel left this loop). */
     void stopWaitingForBuffers(Runnable task) {
         bufferWaiters.remove(task);
+    }
+
+    /** Returns pool slot {@code slot}, which a completion took but nobody will read, straight to the kernel. */
+    void giveBackSlot(int slot) {
+        bufferPool.taken(slot);
+        bufferPool.recycle(slot);
     }
 
     /**

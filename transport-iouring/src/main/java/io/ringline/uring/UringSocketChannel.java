@@ -255,13 +255,17 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     Object lateReadMessage(LateCompletions late, int res, int flags) {
         ByteBuf buffer = late.takeReadBuffer();
         if ((flags & IORING_CQE_F_BUFFER) != 0) {
-            UringIoHandler old = late.oldHandler();
-            ByteBuf slot = old.takeSlot(flags >>> IORING_CQE_BUFFER_SHIFT, Math.max(res, 0));
+            int slot = flags >>> IORING_CQE_BUFFER_SHIFT;
+            if (res <= 0) {
+                late.oldHandler().giveBackSlot(slot);
+                return null;
+            }
+            // A copy: the slot belongs to the old loop's pool, which only the old loop's thread may recycle.
+            ByteBuf received = late.oldHandler().takeSlot(slot, res);
             try {
-                // A copy: the slot belongs to the old loop's pool, which only the old loop's thread may recycle.
-                return res > 0 ? alloc().directBuffer(res).writeBytes(slot) : null;
+                return alloc().directBuffer(res).writeBytes(received);
             } finally {
-                slot.release();
+                received.release();
             }
         }
         if (res > 0 && buffer != null) {
