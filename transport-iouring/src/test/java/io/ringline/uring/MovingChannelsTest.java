@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -27,6 +28,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -72,26 +74,22 @@ class MovingChannelsTest {
         try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
             TransportTestSupport.ByteCollector collector = new TransportTestSupport.ByteCollector(3000);
             AtomicInteger received = new AtomicInteger();
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            received.addAndGet(((ByteBuf) msg).readableBytes());
-                            collector.channelRead(ctx, msg);
-                        }
-                    })
-                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    received.addAndGet(((ByteBuf) msg).readableBytes());
+                    collector.channelRead(ctx, msg);
+                }
+            }, peer);
             try (Socket accepted = peer.accept()) {
                 OutputStream out = accepted.getOutputStream();
                 out.write(before);
                 await(() -> received.get() == before.length, seconds(5), "the first part");
 
-                ChannelFuture left = channel.eventLoop().submit(() -> {
-                    out.write(asItLeaves); // the loop's own thread: its receive completes when this write returns
-                    Thread.sleep(50);
-                    return channel.deregister();
-                }).get(5, TimeUnit.SECONDS);
-                left.sync();
+                leaveRightAfter(channel, () -> {
+                    out.write(asItLeaves);
+                    return null;
+                });
                 second.register(channel).sync();
                 out.write(after);
 
@@ -119,16 +117,13 @@ class MovingChannelsTest {
         byte[] last = TransportTestSupport.payload(4, 500);
         try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
             TransportTestSupport.ByteCollector collector = new TransportTestSupport.ByteCollector(Integer.MAX_VALUE);
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class).handler(collector)
-                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, collector, peer);
             Socket accepted = peer.accept();
-            ChannelFuture left = channel.eventLoop().submit(() -> {
+            leaveRightAfter(channel, () -> {
                 accepted.getOutputStream().write(last);
                 accepted.close();
-                Thread.sleep(50);
-                return channel.deregister();
-            }).get(5, TimeUnit.SECONDS);
-            left.sync();
+                return null;
+            });
             second.register(channel).sync();
 
             // The channel closes on end of stream (half-closure is off) and the collector completes with what came.
@@ -170,15 +165,8 @@ class MovingChannelsTest {
                     })
                     .bind(TransportTestSupport.LOOPBACK, 0).sync().channel();
             InetSocketAddress address = (InetSocketAddress) listener.localAddress();
-            AtomicReference<ChannelFuture> left = new AtomicReference<>();
-            // The loop's own thread: the connection is accepted when connect(2) returns, then the listener leaves.
-            try (Socket early = listener.eventLoop().submit(() -> {
-                Socket socket = new Socket(address.getAddress(), address.getPort());
-                Thread.sleep(50);
-                left.set(listener.deregister());
-                return socket;
-            }).get(5, TimeUnit.SECONDS)) {
-                left.get().sync();
+            try (Socket early = leaveRightAfter(listener,
+                    () -> new Socket(address.getAddress(), address.getPort()))) {
                 second.register(listener).sync();
                 try (Socket later = new Socket(address.getAddress(), address.getPort())) {
                     for (Socket client : new Socket[] {early, later}) {
@@ -247,29 +235,12 @@ class MovingChannelsTest {
         byte[] payload = TransportTestSupport.payload(6, 16 << 20);
         CountDownLatch firstRingHeld = new CountDownLatch(1);
         try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter(), slowPeer);
             try (Socket accepted = slowPeer.accept()) {
-                ChannelFuture write = channel.writeAndFlush(channel.alloc().directBuffer(payload.length)
-                        .writeBytes(payload));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is still going").isFalse();
+                ChannelFuture write = startStalledWrite(channel, payload);
 
-                // The first loop runs the deregistration and then a task that holds it: it reaps its ring's answer
-                // for the send only once the channel has moved on twice.
-                EventLoop firstLoop = channel.eventLoop();
-                firstLoop.submit(() -> {
-                    ChannelFuture left = channel.deregister(); // a task queued now, before the one below
-                    firstLoop.execute(() -> {
-                        try {
-                            firstRingHeld.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                    return left;
-                }).get(5, TimeUnit.SECONDS).sync();
+                // The first loop reaps its ring's answer for the send only once the channel has moved on twice.
+                leaveAndHoldTheLoop(channel, firstRingHeld);
                 second.register(channel).sync();
                 channel.deregister().sync();
                 third.register(channel).sync();
@@ -301,32 +272,16 @@ class MovingChannelsTest {
         CountDownLatch firstLoopHeld = new CountDownLatch(1);
         CompletableFuture<Throwable> failure = new CompletableFuture<>();
         try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                            failure.complete(cause);
-                        }
-                    })
-                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                    failure.complete(cause);
+                }
+            }, slowPeer);
             try (Socket accepted = slowPeer.accept()) {
-                ChannelFuture write = channel.writeAndFlush(channel.alloc().directBuffer(payload.length)
-                        .writeBytes(payload));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is still going").isFalse();
+                ChannelFuture write = startStalledWrite(channel, payload);
 
-                EventLoop firstLoop = channel.eventLoop();
-                firstLoop.submit(() -> {
-                    ChannelFuture left = channel.deregister();
-                    firstLoop.execute(() -> {
-                        try {
-                            firstLoopHeld.await();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                        }
-                    });
-                    return left;
-                }).get(5, TimeUnit.SECONDS).sync();
+                leaveAndHoldTheLoop(channel, firstLoopHeld);
                 second.register(channel).sync();
                 Future<?> firstGone = first.shutdownGracefully(0, 0, TimeUnit.SECONDS);
                 firstLoopHeld.countDown(); // it ends without reaping its ring again
@@ -348,6 +303,59 @@ class MovingChannelsTest {
         } finally {
             TransportTestSupport.shutdown(first, second);
         }
+    }
+
+    /** A client channel of {@code group} connecting to {@code peer} (the test accepts it there). */
+    private static Channel connect(EventLoopGroup group, ChannelHandler handler, ServerSocket peer)
+            throws InterruptedException {
+        return new Bootstrap().group(group).channel(UringSocketChannel.class).handler(handler)
+                .connect(peer.getLocalSocketAddress()).sync().channel();
+    }
+
+    /**
+     * On the channel's own loop thread: runs {@code arrival} (data or a connection for the channel), lets the kernel
+     * complete its read as the thread returns from the syscalls, then deregisters the channel in the same task, so
+     * the deregistration runs before the loop reaps again. Returns what {@code arrival} returned, once the channel
+     * has left.
+     */
+    private static <T> T leaveRightAfter(Channel channel, Callable<T> arrival) throws Exception {
+        AtomicReference<T> arrived = new AtomicReference<>();
+        channel.eventLoop().submit(() -> {
+            arrived.set(arrival.call());
+            Thread.sleep(50);
+            return channel.deregister();
+        }).get(5, TimeUnit.SECONDS).sync();
+        return arrived.get();
+    }
+
+    /**
+     * Deregisters the channel and holds its loop with the task right after the deregistration, before the loop reaps
+     * its ring again, until {@code release} opens.
+     */
+    private static void leaveAndHoldTheLoop(Channel channel, CountDownLatch release) throws Exception {
+        EventLoop loop = channel.eventLoop();
+        loop.submit(() -> {
+            ChannelFuture left = channel.deregister(); // a task queued now, before the one below
+            loop.execute(() -> {
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            return left;
+        }).get(5, TimeUnit.SECONDS).sync();
+    }
+
+    /**
+     * Writes {@code payload}, more than both sockets' buffers hold, to a peer that reads nothing: the send stays in
+     * flight.
+     */
+    private static ChannelFuture startStalledWrite(Channel channel, byte[] payload) throws InterruptedException {
+        ChannelFuture write = channel.writeAndFlush(channel.alloc().directBuffer(payload.length).writeBytes(payload));
+        Thread.sleep(200);
+        assertThat(write.isDone()).as("the write is still going").isFalse();
+        return write;
     }
 
     private static byte[] readToEnd(Socket socket) throws IOException {
@@ -434,22 +442,20 @@ class MovingChannelsTest {
         AtomicInteger received = new AtomicInteger();
         AtomicInteger exhausted = new AtomicInteger();
         try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            received.addAndGet(((ByteBuf) msg).readableBytes());
-                            held.add((ByteBuf) msg);
-                        }
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter() {
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    received.addAndGet(((ByteBuf) msg).readableBytes());
+                    held.add((ByteBuf) msg);
+                }
 
-                        @Override
-                        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-                            if (event == UringBufferPoolEvent.EXHAUSTED) {
-                                exhausted.incrementAndGet();
-                            }
-                        }
-                    })
-                    .connect(peer.getLocalSocketAddress()).sync().channel();
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                    if (event == UringBufferPoolEvent.EXHAUSTED) {
+                        exhausted.incrementAndGet();
+                    }
+                }
+            }, peer);
             try (Socket accepted = peer.accept()) {
                 accepted.getOutputStream().write(new byte[8 * 1024 + 4096]);
                 await(() -> exhausted.get() > 0, seconds(5), "the first loop's pool exhausted");
@@ -473,16 +479,12 @@ class MovingChannelsTest {
         UringIoHandlerConfig config = new UringIoHandlerConfig().setDeferTaskrun(false);
         EventLoopGroup first = TransportTestSupport.uringGroup(1, config);
         try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter(), peer);
             try (Socket accepted = peer.accept()) {
-                ChannelFuture left = channel.eventLoop().submit(() -> {
+                leaveRightAfter(channel, () -> {
                     accepted.getOutputStream().write(new byte[1000]);
-                    Thread.sleep(50);
-                    return channel.deregister();
-                }).get(5, TimeUnit.SECONDS);
-                left.sync();
+                    return null;
+                });
                 channel.close().sync();
                 await(() -> Uring.metrics(first).slotsInUse() == 0, seconds(5), "every slot back in the old pool");
             }
@@ -540,15 +542,9 @@ class MovingChannelsTest {
         EventLoopGroup second = TransportTestSupport.uringGroup(1, config);
         byte[] payload = TransportTestSupport.payload(5, 16 << 20);
         try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter(), slowPeer);
             try (Socket accepted = slowPeer.accept()) {
-                // More than both sockets' buffers hold while the peer reads nothing: the send stays in flight.
-                ChannelFuture write = channel.writeAndFlush(channel.alloc().directBuffer(payload.length)
-                        .writeBytes(payload));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is still going").isFalse();
+                ChannelFuture write = startStalledWrite(channel, payload);
 
                 channel.deregister().sync();
                 second.register(channel).sync();
