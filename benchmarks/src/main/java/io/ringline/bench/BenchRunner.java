@@ -88,6 +88,11 @@ public final class BenchRunner implements Callable<Integer> {
     @Option(names = "--pin", description = "taskset: server on CPU 0, load client on CPU 1.")
     boolean pin;
 
+    @Option(names = "--client-mode", paramLabel = "events|ring|threads", defaultValue = "events",
+            description = "In-process load client: events (one thread, a Java NIO selector; default) or ring (one "
+                    + "thread, an io_uring ring from Ringline's ring core, submissions batched) or threads.")
+    ClientMode clientMode;
+
     @Option(names = "--client-cmd", paramLabel = "TEMPLATE",
             description = "External load client instead of the in-process one, with {address} {conns} {duration} "
                     + "{length}; its rust_echo_bench-style output is parsed. idle10k always uses the in-process client.")
@@ -132,6 +137,7 @@ public final class BenchRunner implements Callable<Integer> {
 
     static CommandLine commandLine(BenchRunner runner) {
         return new CommandLine(runner)
+                .setCaseInsensitiveEnumValuesAllowed(true)
                 .setOut(new java.io.PrintWriter(runner.out, true))
                 .setErr(new java.io.PrintWriter(runner.err, true));
     }
@@ -159,7 +165,7 @@ public final class BenchRunner implements Callable<Integer> {
         List<String> jvmOptions = serverJvmOptions.isBlank() ? List.of() : Arrays.asList(serverJvmOptions.strip().split("\\s+"));
         EchoServerProcess.Launch launch = new EchoServerProcess.Launch(java, jar, jvmOptions, pin, seconds(startupTimeoutSeconds));
         ExternalClient external = clientCommand == null ? null : new ExternalClient(clientCommand, pin);
-        Measurer measurer = new Measurer(launch, timing, external, logDirectory, idleConnections);
+        Measurer measurer = new Measurer(launch, timing, clientMode, external, logDirectory, idleConnections);
 
         printPlan(logDirectory);
         Results results = runMatrix(measurer);
@@ -334,9 +340,14 @@ public final class BenchRunner implements Callable<Integer> {
     }
 
     private String clientDescription() {
-        return clientCommand == null
-                ? "in-process, events mode (one thread drives every connection through a Java NIO selector)"
-                : "external: `" + clientCommand.replace("|", "/") + "` (idle10k: in-process)";
+        String inProcess = switch (clientMode) {
+            case EVENTS -> "in-process, events mode (one thread drives every connection through a Java NIO selector)";
+            case RING -> "in-process, ring mode (one thread drives every connection through an io_uring ring: "
+                    + "fixed files, multishot receives into provided buffers, one io_uring_enter per pass)";
+            case THREADS -> "in-process, threads mode (one blocking thread per connection)";
+        };
+        return clientCommand == null ? inProcess
+                : "external: `" + clientCommand.replace("|", "/") + "` (idle10k: " + inProcess + ")";
     }
 
     private String serverDescription(List<String> jvmOptions) {

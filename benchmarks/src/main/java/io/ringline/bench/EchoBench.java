@@ -39,8 +39,10 @@ public final class EchoBench implements Callable<Integer> {
             description = "Message length in bytes (default: ${DEFAULT-VALUE}).")
     int length;
 
-    @Option(names = "--mode", paramLabel = "events|threads", defaultValue = "events",
-            description = "events: one thread drives every connection (default); threads: one blocking thread per connection.")
+    @Option(names = "--mode", paramLabel = "events|ring|threads", defaultValue = "events",
+            description = "events: one thread drives every connection through a Java NIO selector (default); "
+                    + "ring: one thread drives every connection through an io_uring ring, submissions batched; "
+                    + "threads: one blocking thread per connection.")
     ClientMode mode;
 
     @Option(names = "--latency", description = "Also print round-trip p50/p99 (HdrHistogram).")

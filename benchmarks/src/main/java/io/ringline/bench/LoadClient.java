@@ -19,11 +19,15 @@ public interface LoadClient extends AutoCloseable {
 
     /** Opens every connection (so a dead server fails here, before any timing starts). */
     static LoadClient connect(ClientMode mode, LoadSpec spec, Duration connectTimeout) throws IOException {
+        if (mode == ClientMode.RING) {
+            return RingClient.connect(spec, connectTimeout); // opens its sockets itself: the ring needs their fds
+        }
         SocketChannel[] channels = openChannels(spec.address(), spec.connections(), connectTimeout);
         try {
             return switch (mode) {
                 case EVENTS -> new EventLoopClient(spec, channels);
                 case THREADS -> new ThreadPerConnectionClient(spec, channels);
+                case RING -> throw new AssertionError("handled above");
             };
         } catch (IOException | RuntimeException e) {
             closeAll(channels);

@@ -22,15 +22,17 @@ final class Measurer {
 
     private final EchoServerProcess.Launch launch;
     private final Timing timing;
+    private final ClientMode clientMode;
     private final ExternalClient externalClient;
     private final Path logDirectory;
     private final Path jcmd;
     private final int idleConnections;
 
-    Measurer(EchoServerProcess.Launch launch, Timing timing, ExternalClient externalClient, Path logDirectory,
-             int idleConnections) {
+    Measurer(EchoServerProcess.Launch launch, Timing timing, ClientMode clientMode, ExternalClient externalClient,
+             Path logDirectory, int idleConnections) {
         this.launch = launch;
         this.timing = timing;
+        this.clientMode = clientMode;
         this.externalClient = externalClient;
         this.logDirectory = logDirectory;
         this.jcmd = launch.java().resolveSibling("jcmd");
@@ -63,7 +65,7 @@ final class Measurer {
     private Measurement measureLoad(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
             throws IOException, InterruptedException {
         LoadSpec spec = LoadSpec.continuous(server.address(), scenario.connections, scenario.length);
-        try (LoadClient client = LoadClient.connect(ClientMode.EVENTS, spec, timing.connectTimeout())) {
+        try (LoadClient client = LoadClient.connect(clientMode, spec, timing.connectTimeout())) {
             client.start();
             Thread.sleep(timing.warmup());
 
@@ -143,7 +145,7 @@ final class Measurer {
 
         long start = System.nanoTime();
         LoadSpec spec = new LoadSpec(server.address(), connections, scenario.length, 1);
-        try (LoadClient client = LoadClient.connect(ClientMode.EVENTS, spec, timing.connectTimeout())) {
+        try (LoadClient client = LoadClient.connect(clientMode, spec, timing.connectTimeout())) {
             client.start();
             client.awaitQuotaDone(timing.connectTimeout());
             double setupSeconds = (System.nanoTime() - start) / 1e9;

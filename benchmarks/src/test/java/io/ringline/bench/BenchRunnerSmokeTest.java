@@ -4,6 +4,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -120,8 +121,8 @@ class BenchRunnerSmokeTest {
     }
 
     @Test
-    void nettyIoUringRuns() {
-        Run run = run("--transports", "netty-iouring", "--scenarios", "original");
+    void nettyIoUringRunsUnderTheRingClient() throws IOException {
+        Run run = run("--transports", "netty-iouring", "--scenarios", "original", "--client-mode", "ring");
         Results results = run.outcome().results();
 
         assertThat(results.unavailable()).as("start failures").isEmpty();
@@ -129,5 +130,6 @@ class BenchRunnerSmokeTest {
         assertThat(m.failure()).isNull();
         assertThat(m.errors()).isZero();
         assertThat(m.load().roundTrips()).isPositive();
+        assertThat(Files.readString(run.outcome().report())).contains("in-process, ring mode");
     }
 }

@@ -54,10 +54,11 @@ class EchoBenchTest {
         }
     }
 
-    @Test
-    void largeMessagesDoNotDeadlockWhileWriting() throws IOException {
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void largeMessagesDoNotDeadlockWhileWriting(ClientMode mode) throws IOException {
         try (TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO)) {
-            Run run = run("-a", server.hostAndPort(), "-c", "3", "-t", "1", "-l", "262144");
+            Run run = run("-a", server.hostAndPort(), "-c", "3", "-t", "1", "-l", "262144", "--mode", mode.name());
 
             assertThat(run.number("Responses")).isPositive();
             assertThat(run.number("Errors")).isZero();
@@ -91,13 +92,14 @@ class EchoBenchTest {
         }
     }
 
-    @Test
-    void reportsARefusedConnectionAndExitsWithOne() throws IOException {
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void reportsARefusedConnectionAndExitsWithOne(ClientMode mode) throws IOException {
         int closedPort;
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = probe.getLocalPort();
         }
-        Run run = run("-a", "127.0.0.1:" + closedPort, "-t", "1");
+        Run run = run("-a", "127.0.0.1:" + closedPort, "-t", "1", "--mode", mode.name());
 
         assertThat(run.exitCode()).isEqualTo(1);
         assertThat(run.err().strip()).isEqualTo("cannot connect to 127.0.0.1:" + closedPort + ": Connection refused");

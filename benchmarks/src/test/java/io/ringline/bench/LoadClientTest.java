@@ -1,0 +1,62 @@
+package io.ringline.bench;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What every load client mode must do beyond EchoBench's output: quotas, and a server that goes away. */
+class LoadClientTest {
+    private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void aQuotaSendsExactlyThatManyVerifiedEchoesPerConnection(ClientMode mode) throws Exception {
+        try (TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO);
+             LoadClient client = LoadClient.connect(mode, new LoadSpec(server.address(), 7, 3000, 5), TIMEOUT)) {
+            client.start();
+
+            assertThat(client.awaitQuotaDone(TIMEOUT)).isTrue();
+            LoadCounters done = client.stop(Duration.ofSeconds(1));
+            assertThat(done).isEqualTo(new LoadCounters(35, 35, 0));
+            assertThat(client.takeLatency().getTotalCount()).isEqualTo(35);
+            assertThat(client.firstError()).isNull();
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void aServerThatClosesEveryConnectionEndsTheRunWithAnErrorForEach(ClientMode mode) throws Exception {
+        TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO);
+        try (server; LoadClient client = LoadClient.connect(mode, LoadSpec.continuous(server.address(), 4, 512), TIMEOUT)) {
+            client.start();
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (client.counters().responses() < 100 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(client.counters().responses()).isGreaterThanOrEqualTo(100);
+
+            server.close();
+            while (client.counters().errors() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            LoadCounters end = client.stop(Duration.ofSeconds(1));
+            assertThat(end.errors()).isEqualTo(4);
+            assertThat(client.firstError()).containsAnyOf("server closed the connection", "reset", "Broken pipe");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void closingBeforeStartingSendsNothingAndReleasesEverything(ClientMode mode) throws Exception {
+        try (TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO)) {
+            LoadClient client = LoadClient.connect(mode, LoadSpec.continuous(server.address(), 3, 512), TIMEOUT);
+            client.close();
+            client.close(); // idempotent
+
+            assertThat(client.counters()).isEqualTo(new LoadCounters(0, 0, 0));
+        }
+    }
+}
