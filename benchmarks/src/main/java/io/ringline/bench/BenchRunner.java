@@ -28,7 +28,7 @@ import java.util.stream.Collectors;
 /**
  * Runs the benchmark matrix: every scenario against every echo-app transport, several rounds, then
  * writes a Markdown report (with charts) to the output directory. Each measurement starts its own
- * echo-app JVM with one event loop; the load client runs in this JVM (events mode) unless
+ * echo-app JVM with one event loop; the load client runs in this JVM (ring mode by default) unless
  * {@code --client-cmd} names an external one.
  */
 @Command(name = "bench", sortOptions = false,
@@ -88,9 +88,10 @@ public final class BenchRunner implements Callable<Integer> {
     @Option(names = "--pin", description = "taskset: server on CPU 0, load client on CPU 1.")
     boolean pin;
 
-    @Option(names = "--client-mode", paramLabel = "events|ring|threads", defaultValue = "events",
-            description = "In-process load client: events (one thread, a Java NIO selector; default) or ring (one "
-                    + "thread, an io_uring ring from Ringline's ring core, submissions batched) or threads.")
+    @Option(names = "--client-mode", paramLabel = "ring|events|threads", defaultValue = "ring",
+            description = "In-process load client: ring (one thread, an io_uring ring from Ringline's ring core, "
+                    + "submissions batched; default, the cheapest per request), events (one thread, a Java NIO "
+                    + "selector) or threads (a blocking thread per connection).")
     ClientMode clientMode;
 
     @Option(names = "--client-cmd", paramLabel = "TEMPLATE",
