@@ -43,9 +43,11 @@ stop_server() {
 }
 
 # Starts EchoBench on CPU 1 against $port as $client (output in $work/client.log), then sleeps through its warm-up.
+# CLIENT_MODE picks EchoBench's --mode (default ring, the cheapest client per request, as ./bench uses).
 start_load() {
-    taskset -c 1 "$java" -cp benchmarks/target/benchmarks.jar io.ringline.bench.EchoBench -a "127.0.0.1:$port" \
-        -c "$connections" -l 512 -t "$window" --warmup "$warmup" > "$work/client.log" 2>&1 &
+    taskset -c 1 "$java" --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
+        io.ringline.bench.EchoBench -a "127.0.0.1:$port" -c "$connections" -l 512 -t "$window" --warmup "$warmup" \
+        --mode "${CLIENT_MODE:-ring}" > "$work/client.log" 2>&1 &
     client=$!
     sleep "$warmup.2"
 }
