@@ -108,7 +108,14 @@ final class RingClient implements LoadClient {
 
     /** Opens every connection; the driver thread is waiting for {@link #start()} when this returns. */
     static RingClient connect(LoadSpec spec, Duration timeout) throws IOException {
-        RingClient client = new RingClient(spec, timeout);
+        // Room for two receive completions per connection between two hand-backs.
+        int buffers = Math.min(MAX_BUFFER_RING_ENTRIES, Integer.highestOneBit(Math.max(64, 2 * spec.connections()) - 1) << 1);
+        return connect(spec, timeout, buffers);
+    }
+
+    /** As above with {@code bufferCount} provided buffers (a power of two); tests make receives run out. */
+    static RingClient connect(LoadSpec spec, Duration timeout, int bufferCount) throws IOException {
+        RingClient client = new RingClient(spec, timeout, bufferCount);
         try {
             client.setUp.get(timeout.toNanos() + JOIN_SLACK.toNanos(), TimeUnit.NANOSECONDS);
             return client;
@@ -128,16 +135,15 @@ final class RingClient implements LoadClient {
         }
     }
 
-    private RingClient(LoadSpec spec, Duration connectTimeout) throws IOException {
+    private RingClient(LoadSpec spec, Duration connectTimeout, int bufferCount) throws IOException {
         this.spec = spec;
         this.connectTimeout = connectTimeout;
         int length = spec.length();
         byte[] bytes = new Payload(length).bytes();
         this.pattern = arena.allocate(bytes.length, 64);
         MemorySegment.copy(bytes, 0, pattern, JAVA_BYTE, 0, bytes.length);
-        // Room for two receive completions per connection between two hand-backs.
         this.bufferSize = Math.min(length, MAX_BUFFER_SIZE);
-        this.bufferCount = Math.min(MAX_BUFFER_RING_ENTRIES, Integer.highestOneBit(Math.max(64, 2 * spec.connections()) - 1) << 1);
+        this.bufferCount = bufferCount;
         this.buffers = arena.allocate((long) bufferSize * bufferCount, 64);
         this.connections = new Connection[spec.connections()];
         for (int i = 0; i < connections.length; i++) {

@@ -1,5 +1,6 @@
 package io.ringline.bench;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -23,6 +24,18 @@ class LoadClientTest {
             assertThat(done).isEqualTo(new LoadCounters(35, 35, 0));
             assertThat(client.takeLatency().getTotalCount()).isEqualTo(35);
             assertThat(client.firstError()).isNull();
+        }
+    }
+
+    @Test
+    void theRingClientKeepsReceivingWhenItsProvidedBuffersRunOut() throws Exception {
+        // Two 1000-byte buffers for eight connections: multishot receives keep ending with ENOBUFS.
+        try (TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO);
+             LoadClient client = RingClient.connect(new LoadSpec(server.address(), 8, 1000, 50), TIMEOUT, 2)) {
+            client.start();
+
+            assertThat(client.awaitQuotaDone(TIMEOUT)).isTrue();
+            assertThat(client.stop(Duration.ofSeconds(1))).isEqualTo(new LoadCounters(400, 400, 0));
         }
     }
 
