@@ -1,8 +1,5 @@
 package io.ringline.bench;
 
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
@@ -10,7 +7,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * ONE thread drives every connection through a {@link Selector}: non-blocking, buffers allocated
@@ -18,33 +14,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * because a large echo can come back before the write finishes and both sides would otherwise wait
  * on full socket buffers.
  */
-final class EventLoopClient implements LoadClient {
+final class EventLoopClient extends SingleDriverClient {
     /** Upper bound on one select; stop() also wakes the selector, this only bounds a missed wakeup. */
-    private static final long SELECT_TIMEOUT_MILLIS = 100;
-    private static final Duration JOIN_SLACK = Duration.ofSeconds(1);
+    private static final long SELECT_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
-    private final LoadSpec spec;
     private final Payload payload;
     private final Selector selector;
     private final Connection[] connections;
-    private final SingleWriterRecorder latency = new SingleWriterRecorder(3);
-    private final Thread driver;
-
-    // Written by the driver thread only; other threads read them.
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong responses = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
-    private volatile String firstError;
-
-    private volatile boolean stopRequested;
-    private volatile long graceNanos;
 
     // Driver-thread state.
     private int openConnections;
-    private int requestsInFlight;
 
     EventLoopClient(LoadSpec spec, SocketChannel[] channels) throws IOException {
-        this.spec = spec;
+        super(spec, "echo-load-events");
         this.payload = new Payload(spec.length());
         this.selector = Selector.open();
         this.connections = new Connection[channels.length];
@@ -53,13 +35,6 @@ final class EventLoopClient implements LoadClient {
             connections[i] = new Connection(i, channels[i]);
         }
         openConnections = channels.length;
-        driver = new Thread(this::drive, "echo-load-events");
-        driver.setDaemon(true);
-    }
-
-    @Override
-    public LoadSpec spec() {
-        return spec;
     }
 
     @Override
@@ -68,34 +43,8 @@ final class EventLoopClient implements LoadClient {
     }
 
     @Override
-    public LoadCounters counters() {
-        return new LoadCounters(requests.getOpaque(), responses.getOpaque(), errors.getOpaque());
-    }
-
-    @Override
-    public Histogram takeLatency() {
-        return latency.getIntervalHistogram();
-    }
-
-    @Override
-    public String firstError() {
-        return firstError;
-    }
-
-    @Override
-    public LoadCounters stop(Duration grace) {
-        graceNanos = grace.toNanos();
-        stopRequested = true;
+    void wakeDriver() {
         selector.wakeup();
-        if (driver.getState() != Thread.State.NEW) {
-            joinQuietly(grace.plus(JOIN_SLACK));
-            if (driver.isAlive()) {
-                // Should not happen (the driver honours the grace itself); never hang the caller.
-                driver.interrupt();
-                joinQuietly(JOIN_SLACK);
-            }
-        }
-        return counters();
     }
 
     @Override
@@ -113,15 +62,8 @@ final class EventLoopClient implements LoadClient {
         }
     }
 
-    private void joinQuietly(Duration timeout) {
-        try {
-            driver.join(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void drive() {
+    @Override
+    void drive() {
         try {
             for (Connection connection : connections) {
                 connection.register();
@@ -133,22 +75,9 @@ final class EventLoopClient implements LoadClient {
                     connection.fail(e.toString());
                 }
             }
-            long drainDeadline = 0;
-            boolean draining = false;
-            while (openConnections > 0) {
-                long selectMillis = SELECT_TIMEOUT_MILLIS;
-                if (stopRequested) {
-                    long now = System.nanoTime();
-                    if (!draining) {
-                        draining = true;
-                        drainDeadline = now + graceNanos;
-                    }
-                    if (requestsInFlight == 0 || now - drainDeadline >= 0) {
-                        break;
-                    }
-                    selectMillis = Math.max(1, Math.min(selectMillis, TimeUnit.NANOSECONDS.toMillis(drainDeadline - now)));
-                }
-                selector.select(this::onReady, selectMillis);
+            long waitNanos;
+            while (openConnections > 0 && (waitNanos = nextWaitNanos(SELECT_TIMEOUT_NANOS)) >= 0) {
+                selector.select(this::onReady, Math.max(1, TimeUnit.NANOSECONDS.toMillis(waitNanos)));
             }
         } catch (IOException | RuntimeException e) {
             recordError("load client failed: " + e);
@@ -157,8 +86,7 @@ final class EventLoopClient implements LoadClient {
             for (Connection connection : connections) {
                 if (connection.inFlight) {
                     connection.inFlight = false;
-                    requestsInFlight--;
-                    recordError("no echo within the grace period after the run (server stalled?)");
+                    echoMissing();
                 }
             }
         }
@@ -176,13 +104,6 @@ final class EventLoopClient implements LoadClient {
             }
         } catch (IOException e) {
             connection.fail(e.toString());
-        }
-    }
-
-    private void recordError(String description) {
-        errors.setOpaque(errors.getOpaque() + 1);
-        if (firstError == null) {
-            firstError = description;
         }
     }
 
@@ -234,7 +155,7 @@ final class EventLoopClient implements LoadClient {
             if (outgoing.hasRemaining()) {
                 setInterest(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
             } else {
-                requests.setOpaque(requests.getOpaque() + 1);
+                countRequest();
                 setInterest(SelectionKey.OP_READ);
             }
         }
@@ -259,15 +180,9 @@ final class EventLoopClient implements LoadClient {
         private void complete() throws IOException {
             long roundTripNanos = System.nanoTime() - sentAtNanos;
             inFlight = false;
-            requestsInFlight--;
             completed++;
             incoming.flip();
-            if (incoming.mismatch(payload.select(expected, offset)) == -1) {
-                responses.setOpaque(responses.getOpaque() + 1);
-                latency.recordValue(roundTripNanos);
-            } else {
-                recordError("echo differs from the request");
-            }
+            countEcho(incoming.mismatch(payload.select(expected, offset)) == -1, roundTripNanos);
             if (!stopRequested && completed < spec.requestsPerConnection()) {
                 startRequest();
             }

@@ -11,8 +11,6 @@ import io.ringline.uring.ring.FileTable;
 import io.ringline.uring.ring.Ring;
 import io.ringline.uring.ring.RingOptions;
 import io.ringline.uring.ring.SubmissionQueue;
-import org.HdrHistogram.Histogram;
-import org.HdrHistogram.SingleWriterRecorder;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,7 +24,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
@@ -48,12 +45,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the sockets down, reaps what that completes, and closes it. Memory the kernel reads or writes (the pattern, the
  * provided buffers) is freed only after that.
  */
-final class RingClient implements LoadClient {
+final class RingClient extends SingleDriverClient {
     /** Upper bound on one wait; stop() wakes the loop through the eventfd, this only bounds a missed wakeup. */
     private static final long WAIT_TIMEOUT_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
     /** How long the end of the run waits for the operations of shut-down sockets before giving up on them. */
-    private static final long FINAL_REAP_NANOS = TimeUnit.SECONDS.toNanos(2);
-    private static final Duration JOIN_SLACK = Duration.ofSeconds(1);
+    private static final Duration FINAL_REAP = Duration.ofSeconds(2);
+    /** Beyond the connect timeout, for the driver to report how set-up went. */
+    private static final Duration SET_UP_SLACK = Duration.ofSeconds(1);
     private static final int MAX_SQ_ENTRIES = 4096;
     private static final int MAX_BUFFER_RING_ENTRIES = 32768;
     private static final int MAX_BUFFER_SIZE = 64 * 1024;
@@ -66,7 +64,6 @@ final class RingClient implements LoadClient {
     private static final int KIND_RECV = 2;
     private static final int KIND_WAKE = 3;
 
-    private final LoadSpec spec;
     private final Duration connectTimeout;
     private final Arena arena = Arena.ofShared();
     private final int wakeFd;
@@ -77,20 +74,9 @@ final class RingClient implements LoadClient {
     private final int bufferCount;
     private final MemorySegment buffers;
     private final Connection[] connections;
-    private final SingleWriterRecorder latency = new SingleWriterRecorder(3);
-    private final Thread driver;
     private final CompletableFuture<Void> setUp = new CompletableFuture<>();
     private final CountDownLatch started = new CountDownLatch(1);
     private final CompletionHandler onCompletion = this::complete;
-
-    // Written by the driver thread only; other threads read them.
-    private final AtomicLong requests = new AtomicLong();
-    private final AtomicLong responses = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
-    private volatile String firstError;
-
-    private volatile boolean stopRequested;
-    private volatile long graceNanos;
     /** False when the kernel never reported every operation: the memory it may still touch is then leaked. */
     private volatile boolean memoryReleasable;
 
@@ -100,7 +86,6 @@ final class RingClient implements LoadClient {
     private BufferRing bufferRing;
     private FileTable fileTable;
     private int openConnections;
-    private int requestsInFlight;
     /** Operations submitted and not yet finished (a multishot receive counts until its last completion). */
     private int operationsInFlight;
     /** Result of the connect in flight during set-up; {@link Integer#MIN_VALUE} while none came. */
@@ -117,7 +102,7 @@ final class RingClient implements LoadClient {
     static RingClient connect(LoadSpec spec, Duration timeout, int bufferCount) throws IOException {
         RingClient client = new RingClient(spec, timeout, bufferCount);
         try {
-            client.setUp.get(timeout.toNanos() + JOIN_SLACK.toNanos(), TimeUnit.NANOSECONDS);
+            client.setUp.get(timeout.plus(SET_UP_SLACK).toNanos(), TimeUnit.NANOSECONDS);
             return client;
         } catch (ExecutionException e) {
             client.close();
@@ -136,7 +121,7 @@ final class RingClient implements LoadClient {
     }
 
     private RingClient(LoadSpec spec, Duration connectTimeout, int bufferCount) throws IOException {
-        this.spec = spec;
+        super(spec, "echo-load-ring");
         this.connectTimeout = connectTimeout;
         int length = spec.length();
         byte[] bytes = new Payload(length).bytes();
@@ -156,14 +141,7 @@ final class RingClient implements LoadClient {
             throw Errno.newIOException("eventfd", -eventFd);
         }
         this.wakeFd = eventFd;
-        driver = new Thread(this::run, "echo-load-ring");
-        driver.setDaemon(true);
-        driver.start();
-    }
-
-    @Override
-    public LoadSpec spec() {
-        return spec;
+        driver.start(); // sets the ring up and connects; the load waits for start()
     }
 
     @Override
@@ -172,33 +150,14 @@ final class RingClient implements LoadClient {
     }
 
     @Override
-    public LoadCounters counters() {
-        return new LoadCounters(requests.getOpaque(), responses.getOpaque(), errors.getOpaque());
-    }
-
-    @Override
-    public Histogram takeLatency() {
-        return latency.getIntervalHistogram();
-    }
-
-    @Override
-    public String firstError() {
-        return firstError;
-    }
-
-    @Override
-    public LoadCounters stop(Duration grace) {
-        graceNanos = grace.toNanos();
-        stopRequested = true;
+    void wakeDriver() {
         started.countDown(); // a client stopped before it started just cleans up
         wake();
-        joinQuietly(grace.plus(JOIN_SLACK).plus(Duration.ofNanos(FINAL_REAP_NANOS)));
-        if (driver.isAlive()) {
-            // Should not happen (the driver honours the grace itself); never hang the caller.
-            driver.interrupt();
-            joinQuietly(JOIN_SLACK);
-        }
-        return counters();
+    }
+
+    @Override
+    Duration finishAllowance() {
+        return FINAL_REAP;
     }
 
     @Override
@@ -224,15 +183,8 @@ final class RingClient implements LoadClient {
         }
     }
 
-    private void joinQuietly(Duration timeout) {
-        try {
-            driver.join(timeout);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
-    private void run() {
+    @Override
+    void drive() {
         try {
             setUpRing();
             connectAll();
@@ -318,21 +270,8 @@ final class RingClient implements LoadClient {
                 connection.startRequest();
             }
             CompletionQueue completionQueue = ring.completionQueue();
-            long drainDeadline = 0;
-            boolean draining = false;
-            while (openConnections > 0) {
-                long waitNanos = WAIT_TIMEOUT_NANOS;
-                if (stopRequested) {
-                    long now = System.nanoTime();
-                    if (!draining) {
-                        draining = true;
-                        drainDeadline = now + graceNanos;
-                    }
-                    if (requestsInFlight == 0 || now - drainDeadline >= 0) {
-                        break;
-                    }
-                    waitNanos = Math.min(waitNanos, drainDeadline - now);
-                }
+            long waitNanos;
+            while (openConnections > 0 && (waitNanos = nextWaitNanos(WAIT_TIMEOUT_NANOS)) >= 0) {
                 ring.submitAndWait(1, waitNanos);
                 completionQueue.drain(onCompletion);
                 bufferRing.publish();
@@ -344,8 +283,7 @@ final class RingClient implements LoadClient {
             for (Connection connection : connections) {
                 if (connection.inFlight) {
                     connection.inFlight = false;
-                    requestsInFlight--;
-                    recordError("no echo within the grace period after the run (server stalled?)");
+                    echoMissing();
                 }
             }
         }
@@ -354,7 +292,7 @@ final class RingClient implements LoadClient {
     /**
      * Ends every operation still in flight, then closes the ring and the sockets: shutting a socket down ends its
      * receive (0), a send or a connect; a write to the eventfd ends the wake-up read. If the kernel does not report
-     * them all within {@link #FINAL_REAP_NANOS}, the ring and the memory stay (see close()).
+     * them all within {@link #FINAL_REAP}, the ring and the memory stay (see close()).
      */
     private void finish() {
         stopRequested = true;
@@ -371,7 +309,7 @@ final class RingClient implements LoadClient {
         }
         wake();
         try {
-            long deadline = System.nanoTime() + FINAL_REAP_NANOS;
+            long deadline = System.nanoTime() + FINAL_REAP.toNanos();
             CompletionQueue completionQueue = ring.completionQueue();
             while (operationsInFlight > 0 && deadline - System.nanoTime() > 0) {
                 ring.submitAndWait(1, Math.min(WAIT_TIMEOUT_NANOS, deadline - System.nanoTime()));
@@ -421,13 +359,6 @@ final class RingClient implements LoadClient {
             case KIND_RECV -> connection.received(res, flags);
             case KIND_CONNECT -> connectResult = res;
             default -> { } // the wake-up: stop() or finish(); the loops read the flags they set
-        }
-    }
-
-    private void recordError(String description) {
-        errors.setOpaque(errors.getOpaque() + 1);
-        if (firstError == null) {
-            firstError = description;
         }
     }
 
@@ -494,7 +425,7 @@ final class RingClient implements LoadClient {
                 sendRest();
                 return;
             }
-            requests.setOpaque(requests.getOpaque() + 1);
+            countRequest();
             if (receivedBytes == spec.length()) {
                 finishRequest(); // the echo's last completion came first, in the same batch
             }
@@ -543,14 +474,8 @@ final class RingClient implements LoadClient {
         private void finishRequest() {
             long roundTripNanos = System.nanoTime() - sentAtNanos;
             inFlight = false;
-            requestsInFlight--;
             completed++;
-            if (differs) {
-                recordError("echo differs from the request");
-            } else {
-                responses.setOpaque(responses.getOpaque() + 1);
-                latency.recordValue(roundTripNanos);
-            }
+            countEcho(!differs, roundTripNanos);
             if (!stopRequested && completed < spec.requestsPerConnection()) {
                 startRequest();
             }
