@@ -26,6 +26,7 @@ import io.ringline.uring.ring.SubmissionQueue;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.net.ConnectException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
@@ -206,6 +207,18 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
+        ChannelPromise connecting = connectPromise;
+        if (connecting != null) {
+            // Its completion would reach the ring this channel leaves, and a socket whose handshake is under way
+            // cannot start another connect (EALREADY): fail now rather than when the timeout fires on the old loop.
+            connectPromise = null;
+            if (connectTimeout != null) {
+                connectTimeout.cancel(false);
+                connectTimeout = null;
+            }
+            connecting.tryFailure(new ConnectException("connect to " + requestedRemoteAddress + " abandoned: the "
+                    + "channel left its event loop while connecting; close it and connect a new one"));
+        }
         if (waitingForBuffers) {
             // Reads paused on this loop's exhausted pool; the next loop receives into its own.
             handler().stopWaitingForBuffers(rearmAfterBuffersFree);

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.ReferenceCountUtil;
@@ -26,6 +27,8 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -306,6 +309,49 @@ class MovingChannelsTest {
     }
 
     /** A client channel of {@code group} connecting to {@code peer} (the test accepts it there). */
+    /**
+     * A connect still under way as the channel leaves its loop would finish on the ring it left, where nothing waits
+     * for it: it fails at once with the reason (and Bootstrap closes the channel), not when the connect timeout
+     * fires on the old loop.
+     */
+    @Test
+    void aConnectUnderWayAsTheChannelLeavesFailsWithTheReason() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, new UringIoHandlerConfig());
+        List<Socket> fillers = new ArrayList<>();
+        try (ServerSocket full = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            // Fill the listener's accept queue: the kernel then drops further SYNs and a connect stays under way.
+            while (true) {
+                Socket filler = new Socket();
+                try {
+                    filler.connect(full.getLocalSocketAddress(), 300);
+                    fillers.add(filler);
+                } catch (SocketTimeoutException queueFull) {
+                    filler.close();
+                    break;
+                }
+                assertThat(fillers).as("connections the listener queued").hasSizeLessThan(10);
+            }
+            ChannelFuture connecting = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(full.getLocalSocketAddress());
+            Thread.sleep(200);
+            assertThat(connecting.isDone()).as("connect under way").isFalse();
+
+            connecting.channel().deregister().sync();
+
+            assertThat(connecting.await(5, TimeUnit.SECONDS)).as("connect ended").isTrue();
+            assertThat(connecting.cause()).isInstanceOf(java.net.ConnectException.class)
+                    .hasMessageContaining("abandoned: the channel left its event loop while connecting");
+            await(() -> !connecting.channel().isOpen(), seconds(5), "the channel closed");
+        } finally {
+            for (Socket filler : fillers) {
+                filler.close();
+            }
+            TransportTestSupport.shutdown(first);
+        }
+    }
+
     private static Channel connect(EventLoopGroup group, ChannelHandler handler, ServerSocket peer)
             throws InterruptedException {
         return new Bootstrap().group(group).channel(UringSocketChannel.class).handler(handler)
