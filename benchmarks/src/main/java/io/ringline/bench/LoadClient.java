@@ -35,6 +35,17 @@ public interface LoadClient extends AutoCloseable {
         }
     }
 
+    /** The message every client gives when connecting ran out of time after {@code opened} of {@code count}. */
+    static ConnectException connectTimedOut(int opened, int count) {
+        return new ConnectException("timed out after opening " + opened + " of " + count + " connections");
+    }
+
+    /** The message every client gives when a connect failed for {@code why} after {@code opened} of {@code count}. */
+    static ConnectException connectFailed(String why, int opened, int count) {
+        return new ConnectException(opened == 0 ? why : why + " (after opening " + opened + " of " + count
+                + " connections)");
+    }
+
     LoadSpec spec();
 
     /** Starts sending; the first request of every connection goes out now. */
@@ -92,7 +103,7 @@ public interface LoadClient extends AutoCloseable {
             for (; opened < count; opened++) {
                 long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (remainingMillis <= 0) {
-                    throw new ConnectException("timed out after opening " + opened + " of " + count + " connections");
+                    throw connectTimedOut(opened, count);
                 }
                 SocketChannel channel = SocketChannel.open();
                 channels[opened] = channel;
@@ -106,7 +117,7 @@ public interface LoadClient extends AutoCloseable {
             if (opened == 0) {
                 throw e;
             }
-            IOException withContext = new ConnectException(e.getMessage() + " (after opening " + opened + " of " + count + " connections)");
+            IOException withContext = connectFailed(e.getMessage(), opened, count);
             withContext.initCause(e);
             throw withContext;
         }

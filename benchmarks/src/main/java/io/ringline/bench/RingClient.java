@@ -248,16 +248,13 @@ final class RingClient extends SingleDriverClient {
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     // finish() shuts the socket down, which ends the connect still in flight.
-                    throw new ConnectException("timed out after opening " + i + " of " + connections.length
-                            + " connections");
+                    throw LoadClient.connectTimedOut(i, connections.length);
                 }
                 ring.submitAndWait(1, remaining);
                 completionQueue.drain(onCompletion);
             }
             if (connectResult < 0) {
-                String why = LibC.strerror(-connectResult);
-                throw new ConnectException(i == 0 ? why : why + " (after opening " + i + " of " + connections.length
-                        + " connections)");
+                throw LoadClient.connectFailed(LibC.strerror(-connectResult), i, connections.length);
             }
             openConnections++;
             connection.armReceive();
