@@ -180,13 +180,10 @@ final class LateCompletions implements UringIoHandle {
 
     /** The channel closed: nobody will take what arrived (what comes later is dropped as it comes). */
     void discard() {
-        ArrayDeque<Object> dropped;
         synchronized (this) {
-            discarded = true;
-            dropped = new ArrayDeque<>(messages);
-            messages.clear();
+            discarded = true; // from here on readCompleted drops what comes instead of keeping it
         }
-        dropped.forEach(LateCompletions::drop);
+        takeMessages().forEach(LateCompletions::drop);
     }
 
     /** Gives back a message nobody will take: releases a buffer, closes an accepted connection. */
