@@ -286,9 +286,14 @@ public final class UringIoHandler implements IoHandler {
 
     @Override
     public void prepareToDestroy() {
+        closeHandles(true); // late completions (not valid) are closed in destroy(), once the ring is gone
+    }
+
+    /** Closes the handles of the registrations whose validity is {@code valid}, logging what fails. */
+    private void closeHandles(boolean valid) {
         for (Registration registration : new ArrayList<>(registrations.values())) {
-            if (!registration.valid) {
-                continue; // late completions: closed in destroy(), once the ring is gone
+            if (registration.valid != valid) {
+                continue;
             }
             try {
                 registration.handle.close();
@@ -317,13 +322,7 @@ public final class UringIoHandler implements IoHandler {
         }
         // Closing the ring cancels whatever is still in flight; only then may the memory it points at go.
         ring.close();
-        for (Registration late : new ArrayList<>(registrations.values())) {
-            try {
-                late.handle.close();
-            } catch (Exception e) {
-                logger.warn("Failed to close {} while shutting down", late.handle, e);
-            }
-        }
+        closeHandles(false); // what waited for late completions: none will come now
         if (bufferPool != null) {
             bufferPool.close();
         }
