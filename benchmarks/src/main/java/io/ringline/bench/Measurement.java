@@ -11,10 +11,12 @@ record Measurement(Scenario scenario, ServerTransport transport, int round, Stri
      * {@code serverCpuMicrosPerRequest} is the server's user+system CPU over that window divided by
      * them. Percentiles are NaN when the client could not record them. {@code clientCpuMicrosPerRequest} is the
      * in-process load client's CPU (the runner's whole JVM) over the same window per round trip; NaN for an
-     * external client.
+     * external client. {@code serverJitPercent} is the share of the server's window CPU that its JIT compiler threads
+     * used: the measurement is of a warmed-up server only when it is near zero (a longer --warmup lowers it).
      */
     record Load(double seconds, long roundTrips, double requestsPerSecond, double serverCpuMicrosPerRequest,
-                long peakRssBytes, long errors, double p50Micros, double p99Micros, double clientCpuMicrosPerRequest) {
+                long peakRssBytes, long errors, double p50Micros, double p99Micros, double clientCpuMicrosPerRequest,
+                double serverJitPercent) {
 
         /** How much of one core the load client used: near 100% the client, not the server, limits req/s. */
         double clientCorePercent() {

@@ -5,6 +5,7 @@ import org.HdrHistogram.Histogram;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * Runs one measurement: a fresh echo-app JVM per measurement (so one scenario's heap growth,
@@ -71,6 +72,7 @@ final class Measurer {
 
             LoadCounters before = client.counters();
             long cpuBefore = ProcStats.cpuTicks(server.pid());
+            Map<Long, Long> jitBefore = ProcStats.compilerThreadTicks(server.pid());
             long clientCpuBefore = ProcStats.cpuTicks(ProcessHandle.current().pid());
             long start = System.nanoTime();
             client.takeLatency();
@@ -79,6 +81,7 @@ final class Measurer {
 
             LoadCounters after = client.counters();
             long cpuAfter = ProcStats.cpuTicks(server.pid());
+            long jitTicks = ProcStats.ticksSince(jitBefore, ProcStats.compilerThreadTicks(server.pid()));
             long clientCpuAfter = ProcStats.cpuTicks(ProcessHandle.current().pid());
             double seconds = (System.nanoTime() - start) / 1e9;
             Histogram roundTrips = client.takeLatency();
@@ -98,7 +101,7 @@ final class Measurer {
             return new Measurement(scenario, transport, round, null, new Measurement.Load(seconds, completed,
                     completed / seconds, cpuMicros / completed, peakRss, total.errors(),
                     roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0,
-                    clientCpuMicros / completed), null);
+                    clientCpuMicros / completed, jitPercent(jitTicks, cpuAfter - cpuBefore)), null);
         }
     }
 
@@ -115,9 +118,11 @@ final class Measurer {
         }
         long durationSeconds = Math.max(1, (long) Math.ceil(timing.duration().toMillis() / 1000.0));
         long cpuBefore = ProcStats.cpuTicks(server.pid());
+        Map<Long, Long> jitBefore = ProcStats.compilerThreadTicks(server.pid());
         ExternalClient.Output output = externalClient.run(server.address(), scenario.connections, durationSeconds,
                 scenario.length, timing.grace(), clientLog);
         long cpuAfter = ProcStats.cpuTicks(server.pid());
+        long jitTicks = ProcStats.ticksSince(jitBefore, ProcStats.compilerThreadTicks(server.pid()));
         long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
         if (output.responses() == 0) {
             return Measurement.failed(scenario, transport, round, "the client command completed no echo; see " + clientLog);
@@ -126,7 +131,8 @@ final class Measurer {
         return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
                 output.responses(), output.responses() / (double) durationSeconds, cpuMicros / output.responses(),
                 peakRss, output.errors().orElse(0),
-                output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN), null);
+                output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN,
+                jitPercent(jitTicks, cpuAfter - cpuBefore)), null);
     }
 
     private Measurement measureIdle(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
@@ -161,6 +167,10 @@ final class Measurer {
             return new Measurement(scenario, transport, round, null, null, new Measurement.Idle(connections,
                     rssBefore, rssAfter, heapBefore, heapAfter, peakRss, setupSeconds, total.errors()));
         }
+    }
+
+    private static double jitPercent(long jitTicks, long serverTicks) {
+        return serverTicks > 0 ? 100.0 * jitTicks / serverTicks : 0;
     }
 
     private static String serverState(EchoServerProcess server) {

@@ -9,6 +9,8 @@ enum Metric {
     /** The load client's cost; 1e6 ÷ this is the most req/s it could drive with a whole core. */
     CLIENT_CPU_MICROS_PER_REQUEST("client CPU µs/request", false, Source.LOAD,
             m -> m.load().clientCpuMicrosPerRequest()),
+    /** How much of the server's window CPU went to compiling: near zero when the warm-up reached steady state. */
+    SERVER_JIT_PERCENT("server JIT %", false, Source.LOAD, m -> m.load().serverJitPercent()),
     CLIENT_CORE_PERCENT("client core busy %", false, Source.LOAD, m -> m.load().clientCorePercent()),
     P50_MICROS("p50 µs", false, Source.LOAD, m -> m.load().p50Micros()),
     P99_MICROS("p99 µs", false, Source.LOAD, m -> m.load().p99Micros()),

@@ -2,10 +2,14 @@ package io.ringline.bench;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /** What Linux's /proc tells about a process: CPU time, memory high-water marks, open-file limits. */
 final class ProcStats {
@@ -22,6 +26,50 @@ final class ProcStats {
     /** User plus system CPU time of every thread of {@code pid}, in clock ticks. */
     static long cpuTicks(long pid) {
         return parseCpuTicks(read(Path.of("/proc", Long.toString(pid), "stat")));
+    }
+
+    /**
+     * CPU time of each of HotSpot's JIT compiler threads of {@code pid}, in clock ticks by thread id. The kernel keeps
+     * 15 characters of a thread's name (TASK_COMM_LEN, proc(5)): "C2 CompilerThread0" reads "C2 CompilerThre".
+     * HotSpot starts and stops compiler threads as the queue of work grows and shrinks, so compare two snapshots with
+     * {@link #ticksSince}, thread by thread.
+     */
+    static Map<Long, Long> compilerThreadTicks(long pid) {
+        Map<Long, Long> ticks = new HashMap<>();
+        Path tasks = Path.of("/proc", Long.toString(pid), "task");
+        try (DirectoryStream<Path> threads = Files.newDirectoryStream(tasks)) {
+            for (Path thread : threads) {
+                String stat;
+                try {
+                    stat = Files.readString(thread.resolve("stat"));
+                } catch (NoSuchFileException e) {
+                    continue; // the thread ended since the listing
+                }
+                if (isCompilerThread(stat)) {
+                    ticks.put(Long.parseLong(thread.getFileName().toString()), parseCpuTicks(stat));
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the threads in " + tasks + " (process gone?)", e);
+        }
+        return ticks;
+    }
+
+    /**
+     * Ticks the threads of {@code after} used since {@code before}: a thread new in {@code after} counts from zero; one
+     * that ended in between is lost (its last ticks are gone with it), so the figure errs low, never high.
+     */
+    static long ticksSince(Map<Long, Long> before, Map<Long, Long> after) {
+        long total = 0;
+        for (Map.Entry<Long, Long> thread : after.entrySet()) {
+            total += thread.getValue() - before.getOrDefault(thread.getKey(), 0L);
+        }
+        return total;
+    }
+
+    static boolean isCompilerThread(String stat) {
+        String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        return name.startsWith("C1 CompilerThre") || name.startsWith("C2 CompilerThre");
     }
 
     /** A {@code /proc/PID/status} size field such as VmHWM or VmRSS, in bytes. */

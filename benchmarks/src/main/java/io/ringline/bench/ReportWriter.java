@@ -22,11 +22,12 @@ final class ReportWriter {
         return switch (scenario) {
             case LATENCY -> new Layout(
                     List.of(Metric.P50_MICROS, Metric.P99_MICROS),
-                    List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST, Metric.PEAK_RSS_MIB),
+                    List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST, Metric.SERVER_JIT_PERCENT,
+                            Metric.PEAK_RSS_MIB),
                     List.of(Metric.P99_MICROS, Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST));
             case BANDWIDTH -> new Layout(
                     List.of(Metric.MIB_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST),
-                    List.of(Metric.REQUESTS_PER_SECOND, Metric.P99_MICROS, Metric.PEAK_RSS_MIB),
+                    List.of(Metric.REQUESTS_PER_SECOND, Metric.P99_MICROS, Metric.SERVER_JIT_PERCENT, Metric.PEAK_RSS_MIB),
                     List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST));
             case IDLE10K -> new Layout(
                     List.of(Metric.RSS_PER_CONNECTION_KIB, Metric.HEAP_PER_CONNECTION_KIB),
@@ -35,8 +36,8 @@ final class ReportWriter {
                     List.of(Metric.RSS_PER_CONNECTION_KIB, Metric.HEAP_PER_CONNECTION_KIB));
             case ORIGINAL, C500 -> new Layout(
                     List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST),
-                    List.of(Metric.P99_MICROS, Metric.PEAK_RSS_MIB, Metric.CLIENT_CPU_MICROS_PER_REQUEST,
-                            Metric.CLIENT_CORE_PERCENT),
+                    List.of(Metric.P99_MICROS, Metric.SERVER_JIT_PERCENT, Metric.PEAK_RSS_MIB,
+                            Metric.CLIENT_CPU_MICROS_PER_REQUEST, Metric.CLIENT_CORE_PERCENT),
                     List.of(Metric.REQUESTS_PER_SECOND, Metric.CPU_MICROS_PER_REQUEST));
         };
     }
@@ -85,6 +86,9 @@ final class ReportWriter {
                   back to back, so machine drift between rounds cancels): the median ratio, then its min–max over
                   the rounds. For req/s above 1 means Ringline is faster; for CPU µs/request, latency and memory
                   below 1 means Ringline needs less. A range that straddles 1 is no difference this machine can show.
+                - **server JIT %**: the share of that CPU the server's JIT compiler threads used. Near zero, the
+                  window measured a warmed-up server; a few percent or more, the warm-up was too short for it and its
+                  CPU µs/request includes compiling (a longer --warmup fixes that).
                 - **client CPU µs/request** and **client core busy %**: the in-process load client's own CPU (the
                   runner's JVM, pinned to its core) over the same window. 1,000,000 ÷ client µs/request is the most
                   req/s the client could drive; near 100% busy, req/s measures the client, not the server.
@@ -173,13 +177,13 @@ final class ReportWriter {
 
     private static void renderAllMeasurements(StringBuilder md, Results results) {
         md.append("## Every measurement\n\n");
-        md.append("| scenario | round | transport | req/s | server CPU µs/request | p50 µs | p99 µs | peak RSS MiB | RSS KiB/conn | errors | note |\n");
-        md.append("|---|---|---|---|---|---|---|---|---|---|---|\n");
+        md.append("| scenario | round | transport | req/s | server CPU µs/request | server JIT % | p50 µs | p99 µs | peak RSS MiB | RSS KiB/conn | errors | note |\n");
+        md.append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Measurement m : results.all()) {
             md.append("| ").append(String.join(" | ", List.of(
                     m.scenario().cliName, Integer.toString(m.round()), m.transport().cliName,
                     number(Metric.REQUESTS_PER_SECOND.of(m)), number(Metric.CPU_MICROS_PER_REQUEST.of(m)),
-                    number(Metric.P50_MICROS.of(m)), number(Metric.P99_MICROS.of(m)),
+                    number(Metric.SERVER_JIT_PERCENT.of(m)), number(Metric.P50_MICROS.of(m)), number(Metric.P99_MICROS.of(m)),
                     number(Metric.PEAK_RSS_MIB.of(m)), number(Metric.RSS_PER_CONNECTION_KIB.of(m)),
                     Long.toString(m.errors()), m.ok() ? "" : "failed"))).append(" |\n");
         }

@@ -74,15 +74,19 @@ class BenchRunnerSmokeTest {
                 assertThat(m.load().requestsPerSecond()).isPositive();
                 assertThat(m.load().serverCpuMicrosPerRequest()).isPositive().isFinite();
                 assertThat(m.load().clientCpuMicrosPerRequest()).isPositive().isFinite();
+                assertThat(m.load().serverJitPercent()).isBetween(0.0, 100.0);
                 assertThat(m.load().p99Micros()).isPositive();
                 assertThat(m.load().peakRssBytes()).isPositive();
             }
         }
+        // Half a second into its life a server JVM is still compiling: the compiler threads' CPU must show up.
+        assertThat(results.all()).filteredOn(m -> m.load() != null)
+                .anySatisfy(m -> assertThat(m.load().serverJitPercent()).isPositive());
 
         String report = Files.readString(run.outcome().report());
         assertThat(run.outcome().latest()).hasContent(report);
         assertThat(report).contains("## original", "## latency", "## bandwidth", "## idle10k", "| nio |", "| epoll |",
-                "Kernel", "Server JDK");
+                "Kernel", "Server JDK", "server JIT %");
         assertThat(run.outcome().charts()).containsOnlyKeys(Scenario.ORIGINAL, Scenario.LATENCY, Scenario.BANDWIDTH, Scenario.IDLE10K);
         for (Path chart : run.outcome().charts().values()) {
             assertThat(chart).isRegularFile();

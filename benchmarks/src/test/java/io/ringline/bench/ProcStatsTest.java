@@ -2,6 +2,8 @@ package io.ringline.bench;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Map;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 class ProcStatsTest {
@@ -22,6 +24,30 @@ class ProcStatsTest {
         assertThat(ProcStats.statusBytes(pid, "VmHWM")).isGreaterThan(1024 * 1024);
         assertThat(ProcStats.openFilesSoftLimit("self")).isPositive();
         assertThat(ProcStats.clockTicksPerSecond()).isPositive();
+    }
+
+    @Test
+    void recognisesHotSpotsCompilerThreadsByTheirTruncatedNames() {
+        assertThat(ProcStats.isCompilerThread("77 (C2 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 50 7 0 0\n")).isTrue();
+        assertThat(ProcStats.isCompilerThread("78 (C1 CompilerThre) S 1 2 3 0 -1 0 0 0 0 0 5 1 0 0\n")).isTrue();
+        assertThat(ProcStats.isCompilerThread("79 (multiThreadIoEv) R 1 2 3 0 -1 0 0 0 0 0 900 80 0 0\n")).isFalse();
+        assertThat(ProcStats.isCompilerThread("80 (GC Thread#0) S 1 2 3 0 -1 0 0 0 0 0 9 1 0 0\n")).isFalse();
+    }
+
+    @Test
+    void compilerTicksSinceCountNewThreadsFromZeroAndCannotCountThreadsThatEnded() {
+        Map<Long, Long> before = Map.of(10L, 100L, 11L, 40L);
+        Map<Long, Long> after = Map.of(10L, 130L, 12L, 5L); // 11 ended, 12 started
+
+        assertThat(ProcStats.ticksSince(before, after)).isEqualTo(30 + 5);
+    }
+
+    @Test
+    void findsThisJvmsOwnCompilerThreads() {
+        Map<Long, Long> ticks = ProcStats.compilerThreadTicks(ProcessHandle.current().pid());
+
+        assertThat(ticks).isNotEmpty(); // HotSpot keeps at least one C1 and one C2 thread
+        assertThat(ticks.values()).allSatisfy(value -> assertThat(value).isNotNegative());
     }
 
     @Test

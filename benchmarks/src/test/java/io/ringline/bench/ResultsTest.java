@@ -8,7 +8,7 @@ class ResultsTest {
 
     private static Measurement load(ServerTransport transport, int round, double cpuMicrosPerRequest) {
         return new Measurement(Scenario.ORIGINAL, transport, round, null,
-                new Measurement.Load(5, 500_000, 100_000, cpuMicrosPerRequest, 1 << 27, 0, 450, 1200, 8), null);
+                new Measurement.Load(5, 500_000, 100_000, cpuMicrosPerRequest, 1 << 27, 0, 450, 1200, 8, 0.5), null);
     }
 
     @Test
