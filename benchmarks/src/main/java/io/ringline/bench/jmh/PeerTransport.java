@@ -6,7 +6,10 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
 import io.ringline.uring.UringIoHandler;
+import io.ringline.uring.UringIoHandlerConfig;
 import io.ringline.uring.UringServerSocketChannel;
 
 import java.util.function.Supplier;
@@ -14,6 +17,11 @@ import java.util.function.Supplier;
 /** The Netty transports a JMH benchmark can serve on, by the names the runner uses. */
 enum PeerTransport {
     RINGLINE("ringline", UringIoHandler::newFactory, UringServerSocketChannel.class),
+    /** Ringline with its pool unregistered: plain sends from the same slots (the runner's ringline-noreg). */
+    RINGLINE_NOREG("ringline-noreg",
+            () -> UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(false)),
+            UringServerSocketChannel.class),
+    NETTY_IOURING("netty-iouring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class),
     NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class),
     EPOLL("epoll", EpollIoHandler::newFactory, EpollServerSocketChannel.class);
 

@@ -45,7 +45,7 @@ public class PingPongBenchmark {
     /** A dead server fails the benchmark instead of hanging it. */
     private static final int READ_TIMEOUT_MILLIS = 5_000;
 
-    @Param({"ringline", "nio", "epoll"})
+    @Param({"ringline", "ringline-noreg", "netty-iouring", "epoll", "nio"})
     public String transport;
 
     @Param({"512"})
@@ -56,8 +56,8 @@ public class PingPongBenchmark {
     private Socket client;
     private OutputStream out;
     private DataInputStream in;
-    private byte[] request;
-    private byte[] response;
+    byte[] request; // package-private: the smoke test compares the echo
+    byte[] response;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
