@@ -98,29 +98,29 @@ public interface LoadClient extends AutoCloseable {
             throws IOException {
         SocketChannel[] channels = new SocketChannel[count];
         long deadline = System.nanoTime() + timeout.toNanos();
-        int opened = 0;
-        try {
-            for (; opened < count; opened++) {
-                long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (remainingMillis <= 0) {
-                    throw connectTimedOut(opened, count);
-                }
+        for (int opened = 0; opened < count; opened++) {
+            long remainingMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+            if (remainingMillis <= 0) {
+                closeAll(channels);
+                throw connectTimedOut(opened, count); // says how many opened already: not wrapped below
+            }
+            try {
                 SocketChannel channel = SocketChannel.open();
                 channels[opened] = channel;
                 // Requests are written whole; Nagle would only delay the second segment of large ones.
                 channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
                 channel.socket().connect(address, (int) Math.min(remainingMillis, Integer.MAX_VALUE));
+            } catch (IOException e) {
+                closeAll(channels);
+                if (opened == 0) {
+                    throw e;
+                }
+                IOException withContext = connectFailed(e.getMessage(), opened, count);
+                withContext.initCause(e);
+                throw withContext;
             }
-            return channels;
-        } catch (IOException e) {
-            closeAll(channels);
-            if (opened == 0) {
-                throw e;
-            }
-            IOException withContext = connectFailed(e.getMessage(), opened, count);
-            withContext.initCause(e);
-            throw withContext;
         }
+        return channels;
     }
 
     private static void closeAll(SocketChannel[] channels) {

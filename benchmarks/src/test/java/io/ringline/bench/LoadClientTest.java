@@ -4,9 +4,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.ServerSocketChannel;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** What every load client mode must do beyond EchoBench's output: quotas, and a server that goes away. */
 class LoadClientTest {
@@ -24,6 +30,25 @@ class LoadClientTest {
             assertThat(done).isEqualTo(new LoadCounters(35, 35, 0));
             assertThat(client.takeLatency().getTotalCount()).isEqualTo(35);
             assertThat(client.firstError()).isNull();
+        }
+    }
+
+    /**
+     * A listener that never accepts, with a backlog of one: the kernel completes the handshakes its accept queue
+     * holds and drops later SYNs, so connecting stalls part-way. The error says once how far it got.
+     */
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void aConnectThatStallsPartWayTimesOutSayingOnceHowManyOpened(ClientMode mode) throws Exception {
+        try (ServerSocketChannel listener = ServerSocketChannel.open()) {
+            listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 1);
+            InetSocketAddress address = (InetSocketAddress) listener.getLocalAddress();
+
+            assertThatThrownBy(() -> LoadClient.connect(mode, LoadSpec.continuous(address, 20, 512),
+                    Duration.ofSeconds(1)).close())
+                    .isInstanceOf(IOException.class)
+                    .satisfies(e -> assertThat(Pattern.compile("opening [1-9]\\d* of 20 connections")
+                            .matcher(e.getMessage()).results().count()).as(e.getMessage()).isEqualTo(1));
         }
     }
 
