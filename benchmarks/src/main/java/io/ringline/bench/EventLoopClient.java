@@ -82,13 +82,7 @@ final class EventLoopClient extends SingleDriverClient {
         } catch (IOException | RuntimeException e) {
             recordError("load client failed: " + e);
         } finally {
-            // Whatever is still awaited now never came back within the run: a stalled server.
-            for (Connection connection : connections) {
-                if (connection.inFlight) {
-                    connection.inFlight = false;
-                    echoMissing();
-                }
-            }
+            echoesMissing(connections);
         }
     }
 
@@ -107,7 +101,7 @@ final class EventLoopClient extends SingleDriverClient {
         }
     }
 
-    private final class Connection {
+    private final class Connection extends DriverConnection {
         private final SocketChannel channel;
         private final ByteBuffer outgoing = payload.newView();
         private final ByteBuffer expected = payload.newView();
@@ -118,7 +112,6 @@ final class EventLoopClient extends SingleDriverClient {
         private int offset;
         private long sentAtNanos;
         private long completed;
-        private boolean inFlight;
 
         Connection(int index, SocketChannel channel) {
             this.channel = channel;
@@ -140,8 +133,7 @@ final class EventLoopClient extends SingleDriverClient {
             offset = Payload.offset(sequence++);
             payload.select(outgoing, offset);
             incoming.clear();
-            inFlight = true;
-            requestsInFlight++;
+            requestStarted();
             sentAtNanos = System.nanoTime();
             writeSome();
         }
@@ -166,7 +158,7 @@ final class EventLoopClient extends SingleDriverClient {
                 fail("server closed the connection");
                 return;
             }
-            if (!inFlight) {
+            if (!awaitingEcho()) {
                 if (read > 0) {
                     fail("server sent " + read + " bytes nobody asked for");
                 }
@@ -179,10 +171,9 @@ final class EventLoopClient extends SingleDriverClient {
 
         private void complete() throws IOException {
             long roundTripNanos = System.nanoTime() - sentAtNanos;
-            inFlight = false;
             completed++;
             incoming.flip();
-            countEcho(incoming.mismatch(payload.select(expected, offset)) == -1, roundTripNanos);
+            echoArrived(incoming.mismatch(payload.select(expected, offset)) == -1, roundTripNanos);
             if (!stopRequested && completed < spec.requestsPerConnection()) {
                 startRequest();
             }
@@ -199,10 +190,7 @@ final class EventLoopClient extends SingleDriverClient {
             if (!channel.isOpen()) {
                 return;
             }
-            if (inFlight) {
-                inFlight = false;
-                requestsInFlight--;
-            }
+            endRequest();
             recordError(description);
             openConnections--;
             closeChannel();

@@ -276,13 +276,7 @@ final class RingClient extends SingleDriverClient {
         } catch (IOException | RuntimeException e) {
             recordError("load client failed: " + e);
         } finally {
-            // Whatever is still awaited now never came back within the run: a stalled server.
-            for (Connection connection : connections) {
-                if (connection.inFlight) {
-                    connection.inFlight = false;
-                    echoMissing();
-                }
-            }
+            echoesMissing(connections);
         }
     }
 
@@ -359,7 +353,7 @@ final class RingClient extends SingleDriverClient {
         }
     }
 
-    private final class Connection {
+    private final class Connection extends DriverConnection {
         private final long sendTag;
         private final long recvTag;
         private int fd = -1;
@@ -374,7 +368,6 @@ final class RingClient extends SingleDriverClient {
         private boolean differs;
         private long sentAtNanos;
         private long completed;
-        private boolean inFlight;
 
         Connection(int index) {
             this.sendTag = tag(index, KIND_SEND);
@@ -394,8 +387,7 @@ final class RingClient extends SingleDriverClient {
             sentBytes = 0;
             receivedBytes = 0;
             differs = false;
-            inFlight = true;
-            requestsInFlight++;
+            requestStarted();
             sentAtNanos = System.nanoTime();
             sendRest();
         }
@@ -453,7 +445,7 @@ final class RingClient extends SingleDriverClient {
 
         /** Compares {@code length} received bytes at {@code address} with what this request expects next. */
         private void check(long address, int length) {
-            if (!inFlight || receivedBytes + length > spec.length()) {
+            if (!awaitingEcho() || receivedBytes + length > spec.length()) {
                 fail("server sent " + length + " bytes nobody asked for");
                 return;
             }
@@ -470,9 +462,8 @@ final class RingClient extends SingleDriverClient {
 
         private void finishRequest() {
             long roundTripNanos = System.nanoTime() - sentAtNanos;
-            inFlight = false;
             completed++;
-            countEcho(!differs, roundTripNanos);
+            echoArrived(!differs, roundTripNanos);
             if (!stopRequested && completed < spec.requestsPerConnection()) {
                 startRequest();
             }
@@ -483,10 +474,7 @@ final class RingClient extends SingleDriverClient {
                 return;
             }
             open = false;
-            if (inFlight) {
-                inFlight = false;
-                requestsInFlight--;
-            }
+            endRequest();
             recordError(description);
             openConnections--;
             LibC.shutdown(fd, LibC.SHUT_RDWR); // ends the operations still in flight; the fd closes with the client

@@ -28,8 +28,8 @@ abstract class SingleDriverClient implements LoadClient {
     private volatile long graceNanos;
 
     // Driver-thread state.
-    /** Requests sent (or being sent) whose echo has not fully come back. */
-    int requestsInFlight;
+    /** Requests sent (or being sent) whose echo has not fully come back: the connections awaiting one. */
+    private int requestsInFlight;
     private boolean draining;
     private long drainDeadline;
 
@@ -117,21 +117,52 @@ abstract class SingleDriverClient implements LoadClient {
         requests.setOpaque(requests.getOpaque() + 1);
     }
 
-    /** A whole echo came back; {@code matched} says whether its bytes were the request's. */
-    void countEcho(boolean matched, long roundTripNanos) {
-        requestsInFlight--;
-        if (matched) {
-            responses.setOpaque(responses.getOpaque() + 1);
-            latency.recordValue(roundTripNanos);
-        } else {
-            recordError("echo differs from the request");
+    /**
+     * Counts as errors the echoes still awaited when the driver's loop ends: after the grace period, a stalled
+     * server.
+     */
+    void echoesMissing(DriverConnection[] connections) {
+        for (DriverConnection connection : connections) {
+            if (connection.endRequest()) {
+                recordError("no echo within the grace period after the run (server stalled?)");
+            }
         }
     }
 
-    /** What the run ended without: an echo still awaited after the grace period. */
-    void echoMissing() {
-        requestsInFlight--;
-        recordError("no echo within the grace period after the run (server stalled?)");
+    /** One connection's request: sent and awaiting its echo, or not; {@link #requestsInFlight} counts the first. */
+    abstract class DriverConnection {
+        private boolean awaitingEcho;
+
+        boolean awaitingEcho() {
+            return awaitingEcho;
+        }
+
+        /** A request starts going out: its echo is awaited from now on. */
+        void requestStarted() {
+            awaitingEcho = true;
+            requestsInFlight++;
+        }
+
+        /** The whole echo came back; {@code matched} says whether its bytes were the request's. */
+        void echoArrived(boolean matched, long roundTripNanos) {
+            endRequest();
+            if (matched) {
+                responses.setOpaque(responses.getOpaque() + 1);
+                latency.recordValue(roundTripNanos);
+            } else {
+                recordError("echo differs from the request");
+            }
+        }
+
+        /** No echo will come for the request (the connection failed, or the run ended); says whether one was awaited. */
+        boolean endRequest() {
+            if (!awaitingEcho) {
+                return false;
+            }
+            awaitingEcho = false;
+            requestsInFlight--;
+            return true;
+        }
     }
 
     void recordError(String description) {
