@@ -56,3 +56,13 @@ start_load() {
 server_ticks() {
     awk '{print $14 + $15}' "/proc/$server/stat"
 }
+
+# This network namespace's TCP counters (proc(5), /proc/net/snmp and /proc/net/netstat): "OUTSEGS ORIGDATASENT",
+# segments sent and, of those, segments that carried new data. Loopback: client and server segments both count.
+tcp_segments() {
+    awk '$1 == "Tcp:" { if (header) { for (i = 2; i <= NF; i++) if (name[i] == "OutSegs") out = $i } else for (i = 2; i <= NF; i++) name[i] = $i; header = !header }
+         END { print out }' /proc/net/snmp | tr -d '\n'
+    printf ' '
+    awk '$1 == "TcpExt:" { if (header) { for (i = 2; i <= NF; i++) if (name[i] == "TCPOrigDataSent") sent = $i } else for (i = 2; i <= NF; i++) name[i] = $i; header = !header }
+         END { print sent }' /proc/net/netstat
+}
