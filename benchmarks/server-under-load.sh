@@ -57,12 +57,17 @@ server_ticks() {
     awk '{print $14 + $15}' "/proc/$server/stat"
 }
 
-# This network namespace's TCP counters (proc(5), /proc/net/snmp and /proc/net/netstat): "OUTSEGS ORIGDATASENT",
-# segments sent and, of those, segments that carried new data. Loopback: client and server segments both count.
+# One counter of this network namespace from FILE (/proc/net/snmp or /proc/net/netstat, proc(5)): a line of names
+# after PREFIX ("Tcp:", "TcpExt:") and then a line of values; prints the value under NAME.
+proc_net_counter() {
+    awk -v prefix="$2" -v wanted="$3" '$1 == prefix {
+            if (names) { for (i = 2; i <= NF; i++) if (name[i] == wanted) print $i } else for (i = 2; i <= NF; i++) name[i] = $i
+            names = !names
+        }' "$1"
+}
+
+# "OUTSEGS ORIGDATASENT": TCP segments sent and, of those, the ones that carried new data. Loopback: client and
+# server segments both count.
 tcp_segments() {
-    awk '$1 == "Tcp:" { if (header) { for (i = 2; i <= NF; i++) if (name[i] == "OutSegs") out = $i } else for (i = 2; i <= NF; i++) name[i] = $i; header = !header }
-         END { print out }' /proc/net/snmp | tr -d '\n'
-    printf ' '
-    awk '$1 == "TcpExt:" { if (header) { for (i = 2; i <= NF; i++) if (name[i] == "TCPOrigDataSent") sent = $i } else for (i = 2; i <= NF; i++) name[i] = $i; header = !header }
-         END { print sent }' /proc/net/netstat
+    echo "$(proc_net_counter /proc/net/snmp Tcp: OutSegs) $(proc_net_counter /proc/net/netstat TcpExt: TCPOrigDataSent)"
 }

@@ -71,8 +71,7 @@ final class Measurer {
             Thread.sleep(timing.warmup());
 
             LoadCounters before = client.counters();
-            long cpuBefore = ProcStats.cpuTicks(server.pid());
-            Map<Long, Long> jitBefore = ProcStats.compilerThreadTicks(server.pid());
+            ServerCpu serverBefore = ServerCpu.read(server.pid());
             long clientCpuBefore = ProcStats.cpuTicks(ProcessHandle.current().pid());
             long start = System.nanoTime();
             client.takeLatency();
@@ -80,8 +79,7 @@ final class Measurer {
             Thread.sleep(timing.duration());
 
             LoadCounters after = client.counters();
-            long cpuAfter = ProcStats.cpuTicks(server.pid());
-            long jitTicks = ProcStats.ticksSince(jitBefore, ProcStats.compilerThreadTicks(server.pid()));
+            ServerCpu serverAfter = ServerCpu.read(server.pid());
             long clientCpuAfter = ProcStats.cpuTicks(ProcessHandle.current().pid());
             double seconds = (System.nanoTime() - start) / 1e9;
             Histogram roundTrips = client.takeLatency();
@@ -96,12 +94,11 @@ final class Measurer {
                 return Measurement.failed(scenario, transport, round, "no echo completed in the measured window"
                         + (client.firstError() != null ? " (first error: " + client.firstError() + ")" : ""));
             }
-            double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
             double clientCpuMicros = (clientCpuAfter - clientCpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
             return new Measurement(scenario, transport, round, null, new Measurement.Load(seconds, completed,
-                    completed / seconds, cpuMicros / completed, peakRss, total.errors(),
+                    completed / seconds, serverAfter.microsSince(serverBefore) / completed, peakRss, total.errors(),
                     roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0,
-                    clientCpuMicros / completed, jitPercent(jitTicks, cpuAfter - cpuBefore)), null);
+                    clientCpuMicros / completed, serverAfter.jitPercentSince(serverBefore)), null);
         }
     }
 
@@ -117,22 +114,20 @@ final class Measurer {
             externalClient.run(server.address(), scenario.connections, warmupSeconds, scenario.length, timing.grace(), clientLog);
         }
         long durationSeconds = Math.max(1, (long) Math.ceil(timing.duration().toMillis() / 1000.0));
-        long cpuBefore = ProcStats.cpuTicks(server.pid());
-        Map<Long, Long> jitBefore = ProcStats.compilerThreadTicks(server.pid());
+        ServerCpu serverBefore = ServerCpu.read(server.pid());
         ExternalClient.Output output = externalClient.run(server.address(), scenario.connections, durationSeconds,
                 scenario.length, timing.grace(), clientLog);
-        long cpuAfter = ProcStats.cpuTicks(server.pid());
-        long jitTicks = ProcStats.ticksSince(jitBefore, ProcStats.compilerThreadTicks(server.pid()));
+        ServerCpu serverAfter = ServerCpu.read(server.pid());
         long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
         if (output.responses() == 0) {
             return Measurement.failed(scenario, transport, round, "the client command completed no echo; see " + clientLog);
         }
-        double cpuMicros = (cpuAfter - cpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
         return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
-                output.responses(), output.responses() / (double) durationSeconds, cpuMicros / output.responses(),
+                output.responses(), output.responses() / (double) durationSeconds,
+                serverAfter.microsSince(serverBefore) / output.responses(),
                 peakRss, output.errors().orElse(0),
                 output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN,
-                jitPercent(jitTicks, cpuAfter - cpuBefore)), null);
+                serverAfter.jitPercentSince(serverBefore)), null);
     }
 
     private Measurement measureIdle(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
@@ -169,8 +164,24 @@ final class Measurer {
         }
     }
 
-    private static double jitPercent(long jitTicks, long serverTicks) {
-        return serverTicks > 0 ? 100.0 * jitTicks / serverTicks : 0;
+    /** The server's CPU time at one moment: the whole process's, and each JIT compiler thread's, in clock ticks. */
+    private record ServerCpu(long ticks, Map<Long, Long> compilerThreadTicks) {
+
+        static ServerCpu read(long pid) {
+            return new ServerCpu(ProcStats.cpuTicks(pid), ProcStats.compilerThreadTicks(pid));
+        }
+
+        /** The server's CPU time from {@code before} to this reading, in microseconds. */
+        double microsSince(ServerCpu before) {
+            return (ticks - before.ticks) * 1e6 / ProcStats.clockTicksPerSecond();
+        }
+
+        /** The share of that time its JIT compiler threads used, in percent (0 when it used none at all). */
+        double jitPercentSince(ServerCpu before) {
+            long serverTicks = ticks - before.ticks;
+            return serverTicks > 0
+                    ? 100.0 * ProcStats.ticksSince(before.compilerThreadTicks, compilerThreadTicks) / serverTicks : 0;
+        }
     }
 
     private static String serverState(EchoServerProcess server) {
