@@ -243,10 +243,21 @@ abstract class AbstractUringChannel extends AbstractChannel {
     }
 
     /**
-     * AUTO_READ went off: cancel the armed read, a single-shot one too (it would deliver one more read); what it
-     * already received is still delivered.
+     * AUTO_READ went off (the config calls this from whichever thread set it): cancel the armed read, a single-shot
+     * one too (it would deliver one more read); what it already received is still delivered.
      */
-    void autoReadCleared() {
+    final void autoReadCleared() {
+        if (!isRegistered()) {
+            return; // set as an option before registration (eventLoop() would throw): no read is armed yet
+        }
+        if (eventLoop().inEventLoop()) {
+            cancelReadAfterAutoReadOff();
+        } else {
+            eventLoop().execute(this::cancelReadAfterAutoReadOff);
+        }
+    }
+
+    private void cancelReadAfterAutoReadOff() {
         readPending = false;
         if (readArmed && isRegisteredWithRing()) {
             cancelRead();

@@ -122,14 +122,7 @@ public final class UringServerSocketChannelConfig extends DefaultChannelConfig i
 
     @Override
     protected void autoReadCleared() {
-        if (!channel.isRegistered()) {
-            return; // set as an option before registration (eventLoop() would throw): no read is armed yet
-        }
-        if (channel.eventLoop().inEventLoop()) {
-            channel.autoReadCleared();
-        } else {
-            channel.eventLoop().execute(channel::autoReadCleared);
-        }
+        channel.autoReadCleared();
     }
 
     // Covariant returns, as ServerSocketChannelConfig requires.

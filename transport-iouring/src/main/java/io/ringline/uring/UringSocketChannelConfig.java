@@ -221,14 +221,7 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
 
     @Override
     protected void autoReadCleared() {
-        if (!channel.isRegistered()) {
-            return; // set as an option before registration (eventLoop() would throw): no read is armed yet
-        }
-        if (channel.eventLoop().inEventLoop()) {
-            channel.autoReadCleared();
-        } else {
-            channel.eventLoop().execute(channel::autoReadCleared);
-        }
+        channel.autoReadCleared();
     }
 
     // Covariant returns, as SocketChannelConfig requires.
