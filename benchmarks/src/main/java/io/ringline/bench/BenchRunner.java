@@ -54,9 +54,10 @@ public final class BenchRunner implements Callable<Integer> {
             description = "Measured window per run, seconds, decimals allowed (default: ${DEFAULT-VALUE}).")
     double durationSeconds;
 
-    // 8 s: on the 2-core machine the report was made on, the io_uring servers' JIT still took 3-15% of their CPU in
-    // a window after a 2 s warm-up, under 1% after 5 s (the report's "server JIT %" column shows it per run).
-    @Option(names = "--warmup", defaultValue = "8", paramLabel = "SECONDS",
+    // 30 s: on the 2-core machine the reports were made on, Netty's io_uring transport still spent 5-6% of its window
+    // CPU compiling after 8 s of load (its completion handler deoptimised and recompiled ~10 s in), which counted
+    // against it; after 30 s every server's JIT share is ~0 (the report's "server JIT %" column shows it per run).
+    @Option(names = "--warmup", defaultValue = "30", paramLabel = "SECONDS",
             description = "Load before each measured window, not counted; long enough for the servers' JIT to settle "
                     + "(default: ${DEFAULT-VALUE}; the report's server JIT % shows whether it did).")
     double warmupSeconds;
