@@ -56,7 +56,8 @@ public final class BenchRunner implements Callable<Integer> {
 
     // 30 s: on the 2-core machine the reports were made on, Netty's io_uring transport still spent 5-6% of its window
     // CPU compiling after 8 s of load (its completion handler deoptimised and recompiled ~10 s in), which counted
-    // against it; after 30 s every server's JIT share is ~0 (the report's "server JIT %" column shows it per run).
+    // against it; after 30 s every server's JIT share is under 0.5% but for Netty io_uring's at 64 KiB (up to 6.5%)
+    // (the report's "server JIT %" column shows it per run).
     @Option(names = "--warmup", defaultValue = "30", paramLabel = "SECONDS",
             description = "Load before each measured window, not counted; long enough for the servers' JIT to settle "
                     + "(default: ${DEFAULT-VALUE}; the report's server JIT % shows whether it did).")
