@@ -1,8 +1,11 @@
 # Sourced by benchmarks/profile-server and benchmarks/c-baseline/compare: one echo server pinned to CPU 0 under
 # the original load from EchoBench pinned to CPU 1, with its CPU time read from /proc. The caller sets `tool` (its
-# name, for messages) and `port`, `connections`, `warmup`, `window` before calling these; the working directory
-# is the repository root.
+# name, for messages) and `port`, `connections`, `window` before calling these; the working directory is the
+# repository root.
 
+# Load before the measured window, as ./bench's default: every server's JIT settles first (Netty io_uring's takes
+# longer than 8 s), so what is measured or profiled is the warmed-up server.
+warmup=30
 java=${JAVA:-$(ls -d /usr/lib/jvm/temurin-25*/bin/java /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)}
 
 # Checks that the JDK and both jars are there; makes $work (removed at exit, with the server stopped).
