@@ -94,7 +94,7 @@ final class Measurer {
                 return Measurement.failed(scenario, transport, round, "no echo completed in the measured window"
                         + (client.firstError() != null ? " (first error: " + client.firstError() + ")" : ""));
             }
-            double clientCpuMicros = (clientCpuAfter - clientCpuBefore) * 1e6 / ProcStats.clockTicksPerSecond();
+            double clientCpuMicros = ProcStats.ticksToMicros(clientCpuAfter - clientCpuBefore);
             return new Measurement(scenario, transport, round, null, new Measurement.Load(seconds, completed,
                     completed / seconds, serverAfter.microsSince(serverBefore) / completed, peakRss, total.errors(),
                     roundTrips.getValueAtPercentile(50) / 1000.0, roundTrips.getValueAtPercentile(99) / 1000.0,
@@ -173,7 +173,7 @@ final class Measurer {
 
         /** The server's CPU time from {@code before} to this reading, in microseconds. */
         double microsSince(ServerCpu before) {
-            return (ticks - before.ticks) * 1e6 / ProcStats.clockTicksPerSecond();
+            return ProcStats.ticksToMicros(ticks - before.ticks);
         }
 
         /** The share of that time its JIT compiler threads used, in percent (0 when it used none at all). */

@@ -82,6 +82,11 @@ final class ProcStats {
         return parseOpenFilesSoftLimit(read(Path.of("/proc", pid, "limits")));
     }
 
+    /** A CPU time in clock ticks (as /proc/PID/stat counts it), in microseconds. */
+    static double ticksToMicros(long ticks) {
+        return ticks * 1e6 / clockTicksPerSecond();
+    }
+
     /** USER_HZ from {@code getconf CLK_TCK}: the unit of the CPU times in /proc/PID/stat. */
     static long clockTicksPerSecond() {
         long cached = clockTicksPerSecond;

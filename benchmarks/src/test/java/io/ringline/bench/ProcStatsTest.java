@@ -24,6 +24,7 @@ class ProcStatsTest {
         assertThat(ProcStats.statusBytes(pid, "VmHWM")).isGreaterThan(1024 * 1024);
         assertThat(ProcStats.openFilesSoftLimit("self")).isPositive();
         assertThat(ProcStats.clockTicksPerSecond()).isPositive();
+        assertThat(ProcStats.ticksToMicros(ProcStats.clockTicksPerSecond())).isEqualTo(1e6);
     }
 
     @Test
