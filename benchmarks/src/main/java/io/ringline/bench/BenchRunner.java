@@ -72,7 +72,7 @@ public final class BenchRunner implements Callable<Integer> {
     List<Scenario> scenarios = List.of(Scenario.values());
 
     @Option(names = "--transports", split = ",", converter = ServerTransport.Converter.class, paramLabel = "NAME",
-            description = "Comma-separated subset, in the order each round runs them (default: all).")
+            description = "Comma-separated subset, in the order round 1 runs them; each later round starts one later (default: all).")
     List<ServerTransport> transports = List.of(ServerTransport.values());
 
     @Option(names = "--jar", paramLabel = "PATH", defaultValue = "echo-app/target/echo-app.jar",
@@ -212,7 +212,11 @@ public final class BenchRunner implements Callable<Integer> {
         }
     }
 
-    /** Scenario by scenario; within each round every transport once, in the same order (A B C … A B C …). */
+    /**
+     * Scenario by scenario; within each round every transport once. Each round starts one transport later
+     * (A B C, B C A, C A B, …), so no transport always takes the same place: the first measurement of a run was
+     * often the slowest, whichever transport it was, and with a fixed order one transport took it every time.
+     */
     private Results runMatrix(Measurer measurer) throws InterruptedException {
         Results results = new Results();
         for (Scenario scenario : scenarios) {
@@ -220,7 +224,7 @@ public final class BenchRunner implements Callable<Integer> {
                     ? String.format(Locale.ROOT, "%,d idle connections, server memory", measurer.connectionsFor(scenario))
                     : scenario.description);
             for (int round = 1; round <= rounds; round++) {
-                for (ServerTransport transport : transports) {
+                for (ServerTransport transport : roundOrder(transports, round)) {
                     if (results.isUnavailable(transport)) {
                         continue;
                     }
@@ -241,6 +245,14 @@ public final class BenchRunner implements Callable<Integer> {
             }
         }
         return results;
+    }
+
+    /** The transports of round {@code round} (1-based): the given order, rotated left by round - 1. */
+    static <T> List<T> roundOrder(List<T> transports, int round) {
+        int shift = (round - 1) % transports.size();
+        List<T> order = new ArrayList<>(transports.subList(shift, transports.size()));
+        order.addAll(transports.subList(0, shift));
+        return order;
     }
 
     private static String progressLine(Measurement m) {

@@ -71,8 +71,9 @@ final class ReportWriter {
         row(md, "Per measurement", String.format(Locale.ROOT,
                 "fresh server JVM; %s s warm-up, %s s measured, up to %s s grace for in-flight echoes",
                 seconds(timing.warmup()), seconds(timing.duration()), seconds(timing.grace())));
-        row(md, "Rounds", settings.rounds() + " (transports alternate within each round: "
-                + String.join(", ", settings.transports().stream().map(ServerTransport::cliName).toList()) + ")");
+        row(md, "Rounds", settings.rounds() + " (every transport once per round; round 1 runs "
+                + String.join(", ", settings.transports().stream().map(ServerTransport::cliName).toList())
+                + ", each later round starts one transport later)");
         md.append('\n');
 
         md.append("""

@@ -112,12 +112,24 @@ class BenchRunnerSmokeTest {
     }
 
     @Test
+    void eachRoundStartsOneTransportLater() {
+        List<String> abc = List.of("a", "b", "c");
+        assertThat(BenchRunner.roundOrder(abc, 1)).containsExactly("a", "b", "c");
+        assertThat(BenchRunner.roundOrder(abc, 2)).containsExactly("b", "c", "a");
+        assertThat(BenchRunner.roundOrder(abc, 3)).containsExactly("c", "a", "b");
+        assertThat(BenchRunner.roundOrder(abc, 4)).containsExactly("a", "b", "c");
+        assertThat(BenchRunner.roundOrder(List.of("a"), 7)).containsExactly("a");
+    }
+
+    @Test
     void ringlineRunsWithAndWithoutRegisteredBuffers() {
-        Run run = run("--transports", "ringline,ringline-noreg", "--scenarios", "original");
+        Run run = run("--transports", "ringline,ringline-noreg", "--scenarios", "original", "--rounds", "2");
         Results results = run.outcome().results();
 
         assertThat(results.unavailable()).as("start failures").isEmpty();
-        assertThat(results.all()).hasSize(2);
+        assertThat(run.console()).containsSubsequence("round 1/2  ringline ", "round 1/2  ringline-noreg",
+                "round 2/2  ringline-noreg", "round 2/2  ringline ");
+        assertThat(results.all()).hasSize(4);
         for (Measurement m : results.all()) {
             assertThat(m.failure()).as("%s", m.transport()).isNull();
             assertThat(m.errors()).as("%s errors", m.transport()).isZero();
