@@ -46,8 +46,8 @@ final class Results {
     }
 
     /**
-     * Ringline's figure divided by the peer's, round by round (the two ran back to back, so drift of the machine
-     * between rounds cancels), as median and range over the rounds where both have the figure.
+     * Ringline's figure divided by the peer's, round by round (the two ran in the same round, minutes apart, so
+     * drift of the machine between rounds cancels), as median and range over the rounds where both have the figure.
      */
     Spread ringlineRatio(Scenario scenario, ServerTransport peer, Metric metric) {
         List<Double> ratios = new ArrayList<>();
