@@ -18,6 +18,7 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
@@ -249,9 +250,8 @@ public final class BenchRunner implements Callable<Integer> {
 
     /** The transports of round {@code round} (1-based): the given order, rotated left by round - 1. */
     static <T> List<T> roundOrder(List<T> transports, int round) {
-        int shift = (round - 1) % transports.size();
-        List<T> order = new ArrayList<>(transports.subList(shift, transports.size()));
-        order.addAll(transports.subList(0, shift));
+        List<T> order = new ArrayList<>(transports);
+        Collections.rotate(order, -(round - 1));
         return order;
     }
 

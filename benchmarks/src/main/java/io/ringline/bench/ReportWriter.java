@@ -84,9 +84,10 @@ final class ReportWriter {
                   the measured window ÷ echoes completed in it. It is the efficiency figure that tells servers apart
                   even when the load client is the bottleneck for req/s. Lower is better.
                 - **ringline ÷ peer** columns divide Ringline's figure by that row's, round by round (the two ran
-                  in the same round, minutes apart, so machine drift between rounds cancels): the median ratio, then its min–max over
-                  the rounds. For req/s above 1 means Ringline is faster; for CPU µs/request, latency and memory
-                  below 1 means Ringline needs less. A range that straddles 1 is no difference this machine can show.
+                  in the same round, minutes apart, so machine drift between rounds cancels): the median ratio,
+                  then its min–max over the rounds. For req/s above 1 means Ringline is faster; for CPU µs/request,
+                  latency and memory below 1 means Ringline needs less. A range that straddles 1 is no difference
+                  this machine can show.
                 - **server JIT %**: the share of that CPU the server's JIT compiler threads used. Near zero, the
                   window measured a warmed-up server; a few percent or more, the warm-up was too short for it and its
                   CPU µs/request includes compiling (a longer --warmup fixes that).
