@@ -37,7 +37,7 @@ import java.util.stream.Collectors;
         footer = {"",
                 "Scenarios:  original (50 × 512 B), latency (1 × 512 B), c500 (500 × 512 B),",
                 "            bandwidth (50 × 64 KiB), idle10k (10,000 idle connections: server memory)",
-                "Transports: ringline, ringline-noreg, netty-iouring, epoll, nio",
+                "Transports: ringline, ringline-nopool, netty-iouring, epoll, nio; also ringline-fixed (not by default)",
                 "Example:    ./bench --rounds 5 --duration 10 --pin"})
 public final class BenchRunner implements Callable<Integer> {
     /** Rough fixed cost of one measurement beyond warm-up and window: JVM start-up, teardown. */
@@ -73,8 +73,9 @@ public final class BenchRunner implements Callable<Integer> {
     List<Scenario> scenarios = List.of(Scenario.values());
 
     @Option(names = "--transports", split = ",", converter = ServerTransport.Converter.class, paramLabel = "NAME",
-            description = "Comma-separated subset, in the order round 1 runs them; each later round starts one later (default: all).")
-    List<ServerTransport> transports = List.of(ServerTransport.values());
+            description = "Comma-separated, in the order round 1 runs them; each later round starts one later "
+                    + "(default: all but ringline-fixed).")
+    List<ServerTransport> transports = ServerTransport.defaultMatrix();
 
     @Option(names = "--jar", paramLabel = "PATH", defaultValue = "echo-app/target/echo-app.jar",
             description = "The echo-app fat jar (default: ${DEFAULT-VALUE}).")

@@ -122,14 +122,16 @@ class BenchRunnerSmokeTest {
     }
 
     @Test
-    void ringlineRunsWithAndWithoutRegisteredBuffers() {
-        Run run = run("--transports", "ringline,ringline-noreg", "--scenarios", "original", "--rounds", "2");
+    void ringlineRunsInEachSetUp() {
+        Run run = run("--transports", "ringline,ringline-nopool,ringline-fixed", "--scenarios", "original",
+                "--rounds", "2");
         Results results = run.outcome().results();
 
         assertThat(results.unavailable()).as("start failures").isEmpty();
-        assertThat(run.console()).containsSubsequence("round 1/2  ringline ", "round 1/2  ringline-noreg",
-                "round 2/2  ringline-noreg", "round 2/2  ringline ");
-        assertThat(results.all()).hasSize(4);
+        assertThat(run.console()).containsSubsequence("round 1/2  ringline ", "round 1/2  ringline-nopool",
+                "round 1/2  ringline-fixed", "round 2/2  ringline-nopool", "round 2/2  ringline-fixed",
+                "round 2/2  ringline ");
+        assertThat(results.all()).hasSize(6);
         for (Measurement m : results.all()) {
             assertThat(m.failure()).as("%s", m.transport()).isNull();
             assertThat(m.errors()).as("%s errors", m.transport()).isZero();

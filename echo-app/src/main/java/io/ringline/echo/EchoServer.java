@@ -1,5 +1,6 @@
 package io.ringline.echo;
 
+import io.ringline.uring.UringIoHandlerConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
@@ -36,9 +37,15 @@ public final class EchoServer implements Callable<Integer> {
             description = "Event loops; each both accepts and serves (default: ${DEFAULT-VALUE}).")
     int threads;
 
-    @Option(names = "--no-registered-buffers",
-            description = "Ringline only: do not register buffers with the kernel, for comparison.")
-    boolean noRegisteredBuffers;
+    @Option(names = "--registered-buffers",
+            description = "Ringline only: also register the buffer pool as fixed buffers, so echoes go out with "
+                    + "WRITE_FIXED instead of SEND.")
+    boolean registeredBuffers;
+
+    @Option(names = "--no-buffer-pool",
+            description = "Ringline only: no buffer pool; reads allocate from Netty's allocator as the other "
+                    + "transports' do, for comparison.")
+    boolean noBufferPool;
 
     @Option(names = "--metrics", description = "Ringline only: print the transport's counters at exit.")
     boolean metrics;
@@ -63,6 +70,18 @@ public final class EchoServer implements Callable<Integer> {
         return new CommandLine(new EchoServer());
     }
 
+    /** The transport's defaults (and system properties), changed only where a flag asks. */
+    UringIoHandlerConfig ringlineConfig() {
+        UringIoHandlerConfig config = new UringIoHandlerConfig();
+        if (registeredBuffers) {
+            config.setRegisteredBuffers(true);
+        }
+        if (noBufferPool) {
+            config.setBufferPool(false);
+        }
+        return config;
+    }
+
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
@@ -84,15 +103,15 @@ public final class EchoServer implements Callable<Integer> {
         }
         Transport chosen = selection.transport();
         out.println(selection.describe());
-        if (chosen != Transport.RINGLINE && (metrics || noRegisteredBuffers)) {
-            err.println("Note: --metrics and --no-registered-buffers apply to ringline only; ignored for "
-                    + chosen.cliName() + ".");
+        if (chosen != Transport.RINGLINE && (metrics || registeredBuffers || noBufferPool)) {
+            err.println("Note: --metrics, --registered-buffers and --no-buffer-pool apply to ringline only; "
+                    + "ignored for " + chosen.cliName() + ".");
         }
         boolean printMetrics = metrics && chosen == Transport.RINGLINE;
 
         RunningServer server;
         try {
-            server = RunningServer.start(chosen, !noRegisteredBuffers, new InetSocketAddress(host, port), threads);
+            server = RunningServer.start(chosen, ringlineConfig(), new InetSocketAddress(host, port), threads);
         } catch (Exception e) {
             err.println("Cannot listen on " + host + ":" + port + " with " + chosen.cliName() + ": " + e);
             err.flush();

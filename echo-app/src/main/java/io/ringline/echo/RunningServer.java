@@ -6,6 +6,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.ringline.uring.Uring;
+import io.ringline.uring.UringIoHandlerConfig;
 import io.ringline.uring.UringMetrics;
 
 import java.net.InetSocketAddress;
@@ -31,12 +32,12 @@ public final class RunningServer implements AutoCloseable {
      * Binds an echo server. One group both accepts and serves: with the default single thread, one
      * loop does all the work, which is what the benchmarks compare.
      *
-     * @param registeredBuffers Ringline only: whether to use registered (fixed) buffers
+     * @param ringlineConfig Ringline only: its event loops' configuration; the other transports ignore it
      * @throws Exception whatever binding threw, e.g. a {@link java.net.BindException}
      */
-    public static RunningServer start(Transport transport, boolean registeredBuffers,
+    public static RunningServer start(Transport transport, UringIoHandlerConfig ringlineConfig,
                                       InetSocketAddress address, int threads) throws Exception {
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory(registeredBuffers));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandlerFactory(ringlineConfig));
         try {
             Channel channel = new ServerBootstrap()
                     .group(group, group)

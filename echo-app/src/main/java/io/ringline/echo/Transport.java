@@ -30,11 +30,8 @@ public enum Transport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory(boolean registeredBuffers) {
-            // Keep the transport's own defaults unless the user asked to turn registration off.
-            return registeredBuffers
-                    ? UringIoHandler.newFactory()
-                    : UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(false));
+        public IoHandlerFactory ioHandlerFactory(UringIoHandlerConfig ringlineConfig) {
+            return UringIoHandler.newFactory(ringlineConfig);
         }
 
         @Override
@@ -50,7 +47,7 @@ public enum Transport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory(boolean registeredBuffers) {
+        public IoHandlerFactory ioHandlerFactory(UringIoHandlerConfig ringlineConfig) {
             return EpollIoHandler.newFactory();
         }
 
@@ -67,7 +64,7 @@ public enum Transport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory(boolean registeredBuffers) {
+        public IoHandlerFactory ioHandlerFactory(UringIoHandlerConfig ringlineConfig) {
             return IoUringIoHandler.newFactory();
         }
 
@@ -84,7 +81,7 @@ public enum Transport {
         }
 
         @Override
-        public IoHandlerFactory ioHandlerFactory(boolean registeredBuffers) {
+        public IoHandlerFactory ioHandlerFactory(UringIoHandlerConfig ringlineConfig) {
             return NioIoHandler.newFactory();
         }
 
@@ -112,8 +109,8 @@ public enum Transport {
         return unavailabilityCause() == null;
     }
 
-    /** @param registeredBuffers only Ringline has registered buffers; the others ignore it */
-    public abstract IoHandlerFactory ioHandlerFactory(boolean registeredBuffers);
+    /** @param ringlineConfig Ringline's event loop settings; the other transports ignore it */
+    public abstract IoHandlerFactory ioHandlerFactory(UringIoHandlerConfig ringlineConfig);
 
     public abstract Class<? extends ServerSocketChannel> serverChannelClass();
 

@@ -1,5 +1,6 @@
 package io.ringline.echo;
 
+import io.ringline.uring.UringIoHandlerConfig;
 import io.ringline.uring.UringMetrics;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,26 +40,32 @@ class EchoRoundTripTest {
     @EnumSource(names = {"NIO", "EPOLL", "NETTY_IOURING"})
     void nettyPeersEcho(Transport transport) throws Exception {
         assumeAvailable(transport);
-        try (RunningServer server = RunningServer.start(transport, true, ANY_LOOPBACK_PORT, 1)) {
+        try (RunningServer server = RunningServer.start(transport, new UringIoHandlerConfig(), ANY_LOOPBACK_PORT, 1)) {
             assertEchoes(server.localAddress());
         }
     }
 
+    /** The echo server's three Ringline set-ups: the default, {@code --registered-buffers}, {@code --no-buffer-pool}. */
     @ParameterizedTest
-    @ValueSource(booleans = {true, false})
-    void ringlineEchoes(boolean registeredBuffers) throws Exception {
+    @ValueSource(strings = {"default", "registered", "no pool"})
+    void ringlineEchoes(String setUp) throws Exception {
         // Ringline is the product: on this project's machines io_uring must work, so no assumption here.
         assertThat(Transport.RINGLINE.isAvailable()).as("%s", Transport.RINGLINE.unavailabilityCause()).isTrue();
-        try (RunningServer server = RunningServer.start(Transport.RINGLINE, registeredBuffers, ANY_LOOPBACK_PORT, 1)) {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setRegisteredBuffers(setUp.equals("registered"))
+                .setBufferPool(!setUp.equals("no pool"));
+        try (RunningServer server = RunningServer.start(Transport.RINGLINE, config, ANY_LOOPBACK_PORT, 1)) {
             assertEchoes(server.localAddress());
             UringMetrics metrics = server.metrics();
             assertThat(metrics.fixedSends() + metrics.plainSends()).as("sends in %s", metrics).isPositive();
+            assertThat(metrics.fixedSends() > 0).as("WRITE_FIXED sends in %s", metrics)
+                    .isEqualTo(setUp.equals("registered"));
+            assertThat(metrics.poolSlots() > 0).as("pool slots in %s", metrics).isEqualTo(!setUp.equals("no pool"));
         }
     }
 
     @Test
     void multipleLoopsServeConcurrentClients() throws Exception {
-        try (RunningServer server = RunningServer.start(Transport.NIO, true, ANY_LOOPBACK_PORT, 2)) {
+        try (RunningServer server = RunningServer.start(Transport.NIO, new UringIoHandlerConfig(), ANY_LOOPBACK_PORT, 2)) {
             List<CompletableFuture<Void>> clients = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 clients.add(CompletableFuture.runAsync(() -> {

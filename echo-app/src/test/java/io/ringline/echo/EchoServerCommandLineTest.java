@@ -1,5 +1,6 @@
 package io.ringline.echo;
 
+import io.ringline.uring.UringIoHandlerConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -45,20 +46,28 @@ class EchoServerCommandLineTest {
         assertThat(server.host).isEqualTo("127.0.0.1");
         assertThat(server.port).isEqualTo(12345);
         assertThat(server.threads).isEqualTo(1);
-        assertThat(server.noRegisteredBuffers).isFalse();
+        assertThat(server.registeredBuffers).isFalse();
+        assertThat(server.noBufferPool).isFalse();
         assertThat(server.metrics).isFalse();
+        UringIoHandlerConfig config = server.ringlineConfig();
+        assertThat(config.isRegisteredBuffers()).isFalse();
+        assertThat(config.isBufferPool()).isTrue();
     }
 
     @Test
     void everyFlag() {
         EchoServer server = parse("--transport", "ringline", "--host", "0.0.0.0", "--port", "9000",
-                "--threads", "2", "--no-registered-buffers", "--metrics");
+                "--threads", "2", "--registered-buffers", "--no-buffer-pool", "--metrics");
         assertThat(server.transport).contains(Transport.RINGLINE);
         assertThat(server.host).isEqualTo("0.0.0.0");
         assertThat(server.port).isEqualTo(9000);
         assertThat(server.threads).isEqualTo(2);
-        assertThat(server.noRegisteredBuffers).isTrue();
+        assertThat(server.registeredBuffers).isTrue();
+        assertThat(server.noBufferPool).isTrue();
         assertThat(server.metrics).isTrue();
+        UringIoHandlerConfig config = server.ringlineConfig();
+        assertThat(config.isRegisteredBuffers()).isTrue();
+        assertThat(config.isBufferPool()).isFalse();
     }
 
     @ParameterizedTest
@@ -100,7 +109,7 @@ class EchoServerCommandLineTest {
         Result result = execute("--help");
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).contains("Usage: echo-server", "--transport", "--host", "--port", "--threads",
-                "--no-registered-buffers", "--metrics");
+                "--registered-buffers", "--no-buffer-pool", "--metrics");
         assertThat(result.err()).isEmpty();
     }
 

@@ -7,11 +7,12 @@ import io.netty.util.internal.SystemPropertyUtil;
  * kernel features off (each defaults from a system property, so a deployment can turn one off without code).
  *
  * <p>Buffer pool: each event loop owns {@code bufferCount} slots of {@code bufferSize} bytes in one page-aligned
- * region, registered with its ring as a fixed buffer and offered to the kernel as a provided buffer ring. Receives
- * land in a slot the kernel picks; the slot goes back to the ring when the {@code ByteBuf} wrapping it is released.
+ * region, registered with its ring as a provided buffer ring. Receives land in a slot the kernel picks; an echo of
+ * that {@code ByteBuf} is sent from the same slot, and the slot goes back to the ring when the buffer is released.
  * When every slot is taken the pool grows by {@code bufferCount} slots up to {@code maxBufferCount}, and beyond
- * that reads pause until slots come back. Memory: {@code bufferSize * bufferCount} per loop, locked in RAM (it counts
- * against {@code ulimit -l} for unprivileged users).
+ * that reads pause until slots come back. Memory: {@code bufferSize * bufferCount} per loop. Only with
+ * {@link #setRegisteredBuffers registered buffers} on is it also locked in RAM (it then counts against
+ * {@code ulimit -l} for unprivileged users).
  */
 public final class UringIoHandlerConfig {
     private static final String PREFIX = "io.ringline.uring.";
@@ -22,7 +23,7 @@ public final class UringIoHandlerConfig {
     private int bufferCount = SystemPropertyUtil.getInt(PREFIX + "bufferCount", 256);
     private int maxBufferCount = SystemPropertyUtil.getInt(PREFIX + "maxBufferCount", 4096);
     private boolean bufferPool = !SystemPropertyUtil.getBoolean(PREFIX + "noBufferPool", false);
-    private boolean registeredBuffers = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredBuffers", false);
+    private boolean registeredBuffers = SystemPropertyUtil.getBoolean(PREFIX + "registeredBuffers", false);
     private boolean multishotRecv = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotRecv", false);
     private boolean multishotAccept = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotAccept", false);
     private boolean deferTaskrun = !SystemPropertyUtil.getBoolean(PREFIX + "noDeferTaskrun", false);
@@ -113,8 +114,10 @@ public final class UringIoHandlerConfig {
     }
 
     /**
-     * Whether the pool is also registered as fixed buffers, so echoes of pooled buffers go out with WRITE_FIXED.
-     * Off: the pool still receives, sends are plain. Property {@code io.ringline.uring.noRegisteredBuffers}.
+     * Whether the pool is also registered as fixed buffers (IORING_REGISTER_BUFFERS2), so echoes of pooled buffers go
+     * out with WRITE_FIXED instead of SEND. Off by default: a TCP send copies the bytes into the socket either way,
+     * and WRITE_FIXED's file-write path measured a few per cent dearer per request than SEND (benchmarks/README.md),
+     * while registration pins the pool against {@code ulimit -l}. Property {@code io.ringline.uring.registeredBuffers}.
      */
     public UringIoHandlerConfig setRegisteredBuffers(boolean enabled) {
         this.registeredBuffers = enabled;

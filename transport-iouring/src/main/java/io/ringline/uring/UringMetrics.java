@@ -3,29 +3,32 @@ package io.ringline.uring;
 /**
  * Figures of one event loop, or the sum over a group's loops ({@link Uring#metrics}).
  *
- * @param poolSlots                 slots in the registered buffer pool(s)
+ * @param poolSlots                 slots in the buffer pool(s)
  * @param slotsInUse                slots holding received data not yet released
  * @param noBufferEvents            receives that found every slot taken (ENOBUFS with none left to offer): the pool
  *                                  grew a chunk, or at its cap reads paused until slots returned
  * @param bytesCopiedOnWrite        bytes the write path copied (heap buffers into direct memory)
  * @param fixedSends                sends from registered memory (WRITE_FIXED, WRITEV_FIXED)
  * @param plainSends                other sends (SEND, SENDMSG, WRITEV)
+ * @param poolSlotSends             sends, fixed or plain, whose every byte lay in this loop's pool slots: echoes
+ *                                  of received buffers going out from the slots they arrived in, copying nothing
  * @param completionQueueOverflows  passes that found the completion queue overflowed (nothing is lost: the kernel
  *                                  keeps the completions and Ringline fetches them)
  * @param fixedFiles                connections the ring holds as fixed files now (their operations skip the fd
  *                                  lookup); the others use their fd
  */
 public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents, long bytesCopiedOnWrite,
-                           long fixedSends, long plainSends, long completionQueueOverflows, long fixedFiles) {
+                           long fixedSends, long plainSends, long poolSlotSends, long completionQueueOverflows,
+                           long fixedFiles) {
 
     UringMetrics plus(UringMetrics other) {
         return new UringMetrics(poolSlots + other.poolSlots, slotsInUse + other.slotsInUse,
                 noBufferEvents + other.noBufferEvents, bytesCopiedOnWrite + other.bytesCopiedOnWrite,
-                fixedSends + other.fixedSends, plainSends + other.plainSends,
+                fixedSends + other.fixedSends, plainSends + other.plainSends, poolSlotSends + other.poolSlotSends,
                 completionQueueOverflows + other.completionQueueOverflows, fixedFiles + other.fixedFiles);
     }
 
-    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0);
+    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** The loop thread's running counts. */
     static final class Counters {
@@ -33,11 +36,12 @@ public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents,
         long bytesCopiedOnWrite;
         long fixedSends;
         long plainSends;
+        long poolSlotSends;
         long completionQueueOverflows;
 
         UringMetrics snapshot(long poolSlots, long slotsInUse, long fixedFiles) {
             return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, bytesCopiedOnWrite, fixedSends,
-                    plainSends, completionQueueOverflows, fixedFiles);
+                    plainSends, poolSlotSends, completionQueueOverflows, fixedFiles);
         }
     }
 }

@@ -54,9 +54,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * so an echo flushes once per pass. {@code MaxMessagesPerRead} bounds reads per pass only in the allocator path
  * (a multishot recv delivers what arrived).
  *
- * <p>Writes: one send in flight at a time, gathering every flushed buffer (up to 64): a lone pool slot of this loop
- * goes out with WRITE_FIXED from registered memory, several with WRITEV_FIXED where the kernel has it (6.15),
- * anything else with SEND/SENDMSG from the buffers' own memory. Heap buffers are copied to direct memory once.
+ * <p>Writes: one send in flight at a time, gathering every flushed buffer (up to 64), with SEND (one buffer) or
+ * SENDMSG from the buffers' own memory, so an echoed pool slot goes out from the slot itself. With
+ * {@link UringIoHandlerConfig#setRegisteredBuffers registered buffers} a lone pool slot goes out with WRITE_FIXED,
+ * several with WRITEV_FIXED where the kernel has it (6.15). Heap buffers are copied to direct memory once.
  */
 public class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
     private static final int MAX_IOVECS = 64;
@@ -500,6 +501,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         UringIoHandler handler = handler();
         int readable = buffer.readableBytes();
         if (buffer instanceof PoolSlotByteBuf slot && handler.ownsSlot(slot)) {
+            handler.counters().poolSlotSends++;
             int fixedIndex = handler.bufferPool().fixedBufferIndex(slot.slot());
             if (fixedIndex >= 0) {
                 submissionQueue().prepWriteFixed(socket.fd(), slot.address(buffer.readerIndex()), readable, 0,
@@ -539,6 +541,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else {
             prepSendmsg(handler, gather.iovecs, count);
         }
+        if (gather.onlyPoolSlots) {
+            handler.counters().poolSlotSends++;
+        }
     }
 
     /**
@@ -551,12 +556,15 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         int count;
         /** The fixed buffer every iovec lies in: -2 none yet, -1 not all in one registered chunk. */
         int fixedIndex;
+        /** Every iovec so far lies in one of this loop's pool slots. */
+        boolean onlyPoolSlots;
 
         void start(UringIoHandler handler, long iovecs) {
             this.handler = handler;
             this.iovecs = iovecs;
             this.count = 0;
             this.fixedIndex = -2;
+            this.onlyPoolSlots = true;
         }
 
         @Override
@@ -583,6 +591,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 return false;
             }
             fixedIndex = -1;
+            onlyPoolSlots = false;
             count = addIovecs(buffer, iovecs, count);
             return true;
         }

@@ -6,6 +6,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.ringline.uring.child.IdleClientsMain;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.DataInputStream;
@@ -27,17 +29,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The registered buffer pool through the real kernel path: zero-copy echo, exhaustion, growth, idle memory. */
 class BufferPoolTest {
 
-    @Test
-    void echoesOfFiftyConnectionsCopyNothingAndGoOutFromRegisteredMemory() throws Exception {
+    /** By default echoes go out with SEND from the slots they arrived in; with registration, with WRITE_FIXED. */
+    @ParameterizedTest(name = "registeredBuffers {0}")
+    @ValueSource(booleans = {false, true})
+    void echoesOfFiftyConnectionsCopyNothingAndGoOutFromTheirPoolSlots(boolean registered) throws Exception {
         int connections = 50;
         int messages = 2_000; // 100,000 round trips in all
-        try (EchoServerFixture server = EchoServerFixture.ringline()) {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setRegisteredBuffers(registered);
+        try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
             assertThat(pingPong(server, connections, messages)).isEmpty();
-            UringMetrics metrics = server.metrics();
-            assertThat(metrics.bytesCopiedOnWrite()).as("%s", metrics).isZero();
-            assertThat(metrics.plainSends()).as("%s", metrics).isZero();
-            assertThat(metrics.fixedSends()).as("%s", metrics).isPositive();
+            assertSentFromPoolSlotsOnly(server.metrics(), registered);
         }
+    }
+
+    /** Every send came from pool slots, copying nothing, and used WRITE_FIXED exactly when registration is on. */
+    static void assertSentFromPoolSlotsOnly(UringMetrics metrics, boolean registered) {
+        assertThat(metrics.bytesCopiedOnWrite()).as("%s", metrics).isZero();
+        assertThat(metrics.poolSlotSends()).as("%s", metrics).isPositive()
+                .isEqualTo(metrics.fixedSends() + metrics.plainSends());
+        assertThat(registered ? metrics.plainSends() : metrics.fixedSends()).as("%s", metrics).isZero();
     }
 
     /**
@@ -62,14 +72,15 @@ class BufferPoolTest {
         }
     }
 
-    @Test
-    void payloadsLargerThanASlotSpanSlotsAndEchoIntact() throws Exception {
-        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(64);
+    /** Registered, the gathered slots of one send go out with WRITEV_FIXED (6.15); otherwise with SENDMSG. */
+    @ParameterizedTest(name = "registeredBuffers {0}")
+    @ValueSource(booleans = {false, true})
+    void payloadsLargerThanASlotSpanSlotsAndEchoIntact(boolean registered) throws Exception {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(64)
+                .setRegisteredBuffers(registered);
         try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
             EchoTest.assertEchoes(server, 1_000_000);
-            UringMetrics metrics = server.metrics();
-            assertThat(metrics.bytesCopiedOnWrite()).as("%s", metrics).isZero();
-            assertThat(metrics.plainSends()).as("%s", metrics).isZero();
+            assertSentFromPoolSlotsOnly(server.metrics(), registered);
         }
     }
 

@@ -9,8 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * An unprivileged user under a small {@code ulimit -l}: the ring fits, the registered pool does not. The transport
- * keeps working with the pool unregistered and says so once, naming the limit.
+ * An unprivileged user under a small {@code ulimit -l}: the ring fits, and so does the default (unregistered) pool;
+ * a pool asked to register as fixed buffers does not. The transport then keeps working with the pool unregistered
+ * and says so once, naming the limit.
  */
 class LowMemlockTest {
 
@@ -21,14 +22,25 @@ class LowMemlockTest {
     }
 
     @Test
-    void poolWorksUnregisteredAndTheLogNamesTheLimit() throws Exception {
+    void theDefaultPoolNeedsNoLockedMemory() throws Exception {
         ChildJvm.Result result = ChildJvm.run(EchoOnceMain.class, 2048);
+        assertThat(result.output()).as(result.output())
+                .contains("ECHO OK")
+                .doesNotContain("works unregistered")
+                .containsPattern("poolSlots=[1-9]")
+                .containsPattern("poolSlotSends=[1-9]");
+        assertThat(result.exitCode()).isZero();
+    }
+
+    @Test
+    void aPoolAskedToRegisterWorksUnregisteredAndTheLogNamesTheLimit() throws Exception {
+        ChildJvm.Result result = ChildJvm.run(EchoOnceMain.class, 2048, "registered");
         assertThat(result.output()).as(result.output())
                 .contains("ECHO OK")
                 .contains("buffer pool works unregistered")
                 .contains("ENOMEM")
                 .contains("ulimit -l is 2048 KiB");
-        assertThat(result.output()).contains("fixedSends=0");
+        assertThat(result.output()).contains("fixedSends=0").containsPattern("poolSlotSends=[1-9]");
         assertThat(result.exitCode()).isZero();
     }
 

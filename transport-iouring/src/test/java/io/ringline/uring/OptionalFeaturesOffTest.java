@@ -16,7 +16,10 @@ import static io.ringline.uring.TransportTestSupport.settledFdCount;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.params.provider.Arguments.argumentSet;
 
-/** Each optional io_uring feature forced off, and all of them at once: server and client still echo. */
+/**
+ * Each optional io_uring feature forced off, and all of them at once, plus the one opt-in feature (registered
+ * buffers) turned on: server and client still echo.
+ */
 class OptionalFeaturesOffTest {
 
     static Stream<Arguments> configs() {
@@ -24,7 +27,7 @@ class OptionalFeaturesOffTest {
                 argumentSet("multishotRecv off", new UringIoHandlerConfig().setMultishotRecv(false)),
                 argumentSet("multishotAccept off", new UringIoHandlerConfig().setMultishotAccept(false)),
                 argumentSet("bufferPool off", new UringIoHandlerConfig().setBufferPool(false)),
-                argumentSet("registeredBuffers off", new UringIoHandlerConfig().setRegisteredBuffers(false)),
+                argumentSet("registeredBuffers on", new UringIoHandlerConfig().setRegisteredBuffers(true)),
                 argumentSet("deferTaskrun off", new UringIoHandlerConfig().setDeferTaskrun(false)),
                 argumentSet("registeredRingFd off", new UringIoHandlerConfig().setRegisteredRingFd(false)),
                 argumentSet("fixedFiles off", new UringIoHandlerConfig().setFixedFiles(0)),
@@ -55,6 +58,8 @@ class OptionalFeaturesOffTest {
             }
             if (!config.isRegisteredBuffers()) {
                 assertThat(metrics.fixedSends()).as("fixed sends with registration off: %s", metrics).isZero();
+            } else if (config.isBufferPool()) {
+                assertThat(metrics.fixedSends()).as("fixed sends with registration on: %s", metrics).isPositive();
             }
             assertRecovered(server, fdBaseline);
         }

@@ -17,9 +17,13 @@ import java.util.function.Supplier;
 /** The Netty transports a JMH benchmark can serve on, by the names the runner uses. */
 enum PeerTransport {
     RINGLINE("ringline", UringIoHandler::newFactory, UringServerSocketChannel.class),
-    /** Ringline with its pool unregistered: plain sends from the same slots (the runner's ringline-noreg). */
-    RINGLINE_NOREG("ringline-noreg",
-            () -> UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(false)),
+    /** Ringline without its buffer pool: reads into Netty's allocator (the runner's ringline-nopool). */
+    RINGLINE_NOPOOL("ringline-nopool",
+            () -> UringIoHandler.newFactory(new UringIoHandlerConfig().setBufferPool(false)),
+            UringServerSocketChannel.class),
+    /** Ringline with its pool registered as fixed buffers: WRITE_FIXED sends (the runner's ringline-fixed). */
+    RINGLINE_FIXED("ringline-fixed",
+            () -> UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(true)),
             UringServerSocketChannel.class),
     NETTY_IOURING("netty-iouring", IoUringIoHandler::newFactory, IoUringServerSocketChannel.class),
     NIO("nio", NioIoHandler::newFactory, NioServerSocketChannel.class),

@@ -45,7 +45,7 @@ public class PingPongBenchmark {
     /** A dead server fails the benchmark instead of hanging it. */
     private static final int READ_TIMEOUT_MILLIS = 5_000;
 
-    @Param({"ringline", "ringline-noreg", "netty-iouring", "epoll", "nio"})
+    @Param({"ringline", "ringline-nopool", "ringline-fixed", "netty-iouring", "epoll", "nio"})
     public String transport;
 
     @Param({"512"})

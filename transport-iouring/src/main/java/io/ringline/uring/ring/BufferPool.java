@@ -8,12 +8,12 @@ import java.io.IOException;
 
 /**
  * A pool of fixed-size io buffers ("slots") for one ring, the design of the original D echo server: page-aligned
- * chunks of memory, each registered with the ring as one fixed buffer (so sends from a slot can use WRITE_FIXED),
- * all slots offered to the kernel through one provided {@link BufferRing} (so receives pick a free slot
- * themselves). A slot's id is its buffer id in the ring. Grows a chunk at a time up to a cap.
+ * chunks of memory, all slots offered to the kernel through one provided {@link BufferRing} (so receives pick a
+ * free slot themselves). A slot's id is its buffer id in the ring. Grows a chunk at a time up to a cap.
  *
- * <p>Registration is optional: where it fails (ENOMEM under a low {@code ulimit -l}, or a kernel without sparse
- * buffer tables) the pool still receives, and {@link #fixedBufferIndex} answers -1 so sends go out plain.
+ * <p>Optionally each chunk is also registered with the ring as one fixed buffer, so sends from a slot can use
+ * WRITE_FIXED. Where that fails (ENOMEM under a low {@code ulimit -l}, or a kernel without sparse buffer tables)
+ * the pool still receives, and {@link #fixedBufferIndex} answers -1 so sends go out plain.
  *
  * <p>Not thread-safe: the ring's thread owns it.
  */

@@ -9,6 +9,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.ringline.uring.Uring;
 import io.ringline.uring.UringIoHandler;
+import io.ringline.uring.UringIoHandlerConfig;
 import io.ringline.uring.UringMetrics;
 import io.ringline.uring.UringServerSocketChannel;
 
@@ -19,7 +20,8 @@ import java.util.Arrays;
 
 /**
  * Child-JVM program: prints io_uring's availability; if available, runs a Ringline echo server with the default
- * configuration, echoes 64 KiB through it and prints {@code ECHO OK} and the loop's metrics.
+ * configuration (plus registered buffers when the first argument is {@code registered}), echoes 64 KiB through it
+ * and prints {@code ECHO OK} and the loop's metrics.
  */
 public final class EchoOnceMain {
     private EchoOnceMain() { }
@@ -43,7 +45,10 @@ public final class EchoOnceMain {
             System.out.println("CAUSE " + Uring.unavailabilityCause().getMessage());
             return;
         }
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
+        boolean registered = args.length > 0 && args[0].equals("registered");
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, registered
+                ? UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(true))
+                : UringIoHandler.newFactory());
         try {
             Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
                     .childHandler(new Echo()).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
