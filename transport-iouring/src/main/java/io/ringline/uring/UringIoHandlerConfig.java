@@ -3,8 +3,9 @@ package io.ringline.uring;
 import io.netty.util.internal.SystemPropertyUtil;
 
 /**
- * Settings of a {@link UringIoHandler}: ring sizes, the registered buffer pool, and switches that force optional
- * kernel features off (each defaults from a system property, so a deployment can turn one off without code).
+ * Settings of a {@link UringIoHandler}: ring sizes, the registered buffer pool, and switches for optional kernel
+ * features: all on by default but registered (fixed) buffers, each defaulting from a system property, so a
+ * deployment can change one without code.
  *
  * <p>Buffer pool: each event loop owns {@code bufferCount} slots of {@code bufferSize} bytes in one page-aligned
  * region, registered with its ring as a provided buffer ring. Receives land in a slot the kernel picks; an echo of
