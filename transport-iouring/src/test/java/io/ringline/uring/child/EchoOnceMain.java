@@ -46,9 +46,8 @@ public final class EchoOnceMain {
             return;
         }
         boolean registered = args.length > 0 && args[0].equals("registered");
-        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, registered
-                ? UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(true))
-                : UringIoHandler.newFactory());
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1,
+                UringIoHandler.newFactory(new UringIoHandlerConfig().setRegisteredBuffers(registered)));
         try {
             Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
                     .childHandler(new Echo()).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
