@@ -23,6 +23,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
 
@@ -89,7 +90,8 @@ public final class BenchRunner implements Callable<Integer> {
     String serverJvmOptions;
 
     @Option(names = "--out", paramLabel = "DIR", defaultValue = "benchmarks/results",
-            description = "Where reports, charts and latest.md go; server logs go to OUT/tmp/ (default: ${DEFAULT-VALUE}).")
+            description = "Where reports, charts and latest.md (a copy of the last full run's report) go; server logs go "
+                    + "to OUT/tmp/ (default: ${DEFAULT-VALUE}).")
     Path outputDirectory;
 
     @Option(names = "--pin", description = "taskset: server on CPU 0, load client on CPU 1.")
@@ -124,8 +126,11 @@ public final class BenchRunner implements Callable<Integer> {
     private final PrintStream out;
     private final PrintStream err;
 
-    /** What the last {@link #call} produced; for tests. */
-    record Outcome(Results results, Path report, Path latest, Map<Scenario, Path> charts) {
+    /**
+     * What the last {@link #call} produced; for tests. {@code latest} is the latest.md the run rewrote, empty when it
+     * was not a full run and left latest.md alone.
+     */
+    record Outcome(Results results, Path report, Optional<Path> latest, Map<Scenario, Path> charts) {
     }
 
     private Outcome outcome;
@@ -313,9 +318,20 @@ public final class BenchRunner implements Callable<Integer> {
         String markdown = ReportWriter.render(settings, facts, results, chartNames);
         Path report = outputDirectory.resolve(stamp + "-report.md");
         Files.writeString(report, markdown, StandardCharsets.UTF_8);
-        Path latest = outputDirectory.resolve("latest.md");
-        Files.copy(report, latest, StandardCopyOption.REPLACE_EXISTING);
+        Optional<Path> latest = Optional.empty();
+        if (isFullRun(scenarios, transports)) {
+            latest = Optional.of(Files.copy(report, outputDirectory.resolve("latest.md"), StandardCopyOption.REPLACE_EXISTING));
+        }
         return new Outcome(results, report, latest, charts);
+    }
+
+    /**
+     * Whether a run measured every scenario and every transport of the default matrix (more transports are fine):
+     * only such a run replaces latest.md, so that a run of one scenario or two transports cannot overwrite the
+     * full run that the READMEs quote.
+     */
+    static boolean isFullRun(List<Scenario> scenarios, List<ServerTransport> transports) {
+        return scenarios.containsAll(List.of(Scenario.values())) && transports.containsAll(ServerTransport.defaultMatrix());
     }
 
     private void printSummary(Results results) {
@@ -346,7 +362,8 @@ public final class BenchRunner implements Callable<Integer> {
             out.println("WARNING: " + results.failures().size() + " measurements failed: see the report");
         }
         out.println("Report: " + outcome.report());
-        out.println("Latest: " + outcome.latest());
+        out.println(outcome.latest().map(latest -> "Latest: " + latest)
+                .orElse("latest.md left as it was: only a run of every scenario and transport replaces it"));
     }
 
     private String commandLineText() {

@@ -55,6 +55,8 @@ class BenchRunnerSmokeTest {
 
     @Test
     void nettyPeersGoThroughEveryKindOfScenario() throws Exception {
+        Path latest = out.resolve("latest.md");
+        Files.writeString(latest, "the last full run");
         Run run = run("--transports", "nio,epoll", "--scenarios", "original,latency,bandwidth,idle10k",
                 "--idle-connections", "200");
         Results results = run.outcome().results();
@@ -84,7 +86,9 @@ class BenchRunnerSmokeTest {
                 .anySatisfy(m -> assertThat(m.load().serverJitPercent()).isPositive());
 
         String report = Files.readString(run.outcome().report());
-        assertThat(run.outcome().latest()).hasContent(report);
+        assertThat(run.outcome().latest()).as("two transports are not a full run").isEmpty();
+        assertThat(latest).hasContent("the last full run");
+        assertThat(run.console()).contains("latest.md left as it was");
         assertThat(report).contains("## original", "## latency", "## bandwidth", "## idle10k", "| nio |", "| epoll |",
                 "Kernel", "Server JDK", "server JIT %");
         assertThat(run.outcome().charts()).containsOnlyKeys(Scenario.ORIGINAL, Scenario.LATENCY, Scenario.BANDWIDTH, Scenario.IDLE10K);
@@ -109,6 +113,19 @@ class BenchRunnerSmokeTest {
         assertThat(m.load().roundTrips()).isPositive();
         assertThat(m.load().p99Micros()).isPositive();
         assertThat(m.errors()).isZero();
+    }
+
+    @Test
+    void onlyARunOfEveryScenarioAndDefaultTransportIsFull() {
+        List<Scenario> every = List.of(Scenario.values());
+        List<ServerTransport> defaults = ServerTransport.defaultMatrix();
+        List<ServerTransport> more = new ArrayList<>(defaults);
+        more.add(ServerTransport.RINGLINE_FIXED);
+
+        assertThat(BenchRunner.isFullRun(every, defaults)).isTrue();
+        assertThat(BenchRunner.isFullRun(every, more)).isTrue();
+        assertThat(BenchRunner.isFullRun(every, defaults.subList(0, defaults.size() - 1))).isFalse();
+        assertThat(BenchRunner.isFullRun(List.of(Scenario.ORIGINAL), defaults)).isFalse();
     }
 
     @Test
