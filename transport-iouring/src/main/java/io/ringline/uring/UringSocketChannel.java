@@ -61,6 +61,11 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
     private static final int MAX_IOVECS = 64;
+    /**
+     * Scratch for one gathering send: its iovecs and, after them, its msghdr. One request, so that the scratch area
+     * cannot wrap (and be reused by later sends of the same pass) between the iovecs and the msghdr that points at them.
+     */
+    private static final int SEND_SCRATCH = (int) (Iovec.SIZE * MAX_IOVECS + MsgHdr.SIZE);
     /** send(2) flag: no SIGPIPE on a connection the peer closed. */
     private static final int MSG_NOSIGNAL = 0x4000;
     /** poll(2): the peer shut its side down (or closed). */
@@ -518,14 +523,14 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             handler.counters().plainSends++;
             return;
         }
-        long iovecs = handler.scratch((int) (Iovec.SIZE * MAX_IOVECS));
+        long iovecs = handler.scratch(SEND_SCRATCH);
         int count = addIovecs(buffer, iovecs, 0);
         prepSendmsg(handler, iovecs, count);
     }
 
     private void writeGathering(UringIoHandler handler, ChannelOutboundBuffer in) throws Exception {
         Gather gather = this.gather;
-        gather.start(handler, handler.scratch((int) (Iovec.SIZE * MAX_IOVECS)));
+        gather.start(handler, handler.scratch(SEND_SCRATCH));
         in.forEachFlushedMessage(gather);
         int count = gather.count;
         if (count == 0) {
@@ -587,18 +592,21 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 writeIovec(iovecs, count++, slot.address(buffer.readerIndex()), buffer.readableBytes());
                 return true;
             }
-            if (count + buffer.nioBufferCount() > MAX_IOVECS) {
+            boolean fits = count + buffer.nioBufferCount() <= MAX_IOVECS;
+            if (!fits && count > 0) {
                 return false;
             }
             fixedIndex = -1;
             onlyPoolSlots = false;
+            // A buffer of more parts than one send takes goes out a prefix at a time (removeBytes counts what went).
             count = addIovecs(buffer, iovecs, count);
-            return true;
+            return fits;
         }
     }
 
-    private void prepSendmsg(UringIoHandler handler, long iovecs, int count) throws IOException {
-        long msghdr = handler.scratch((int) MsgHdr.SIZE);
+    /** A SENDMSG of the {@code count} iovecs at {@code iovecs}, a {@link #SEND_SCRATCH} area; its msghdr goes last. */
+    private void prepSendmsg(UringIoHandler handler, long iovecs, int count) {
+        long msghdr = iovecs + Iovec.SIZE * MAX_IOVECS;
         MemorySegment header = MemorySegment.ofAddress(msghdr).reinterpret(MsgHdr.SIZE);
         header.fill((byte) 0);
         header.set(JAVA_LONG, MsgHdr.IOV, iovecs);
@@ -608,6 +616,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         handler.counters().plainSends++;
     }
 
+    /** Adds {@code buffer}'s parts as iovecs from {@code index}, at most up to {@link #MAX_IOVECS} in all. */
     private static int addIovecs(ByteBuf buffer, long iovecs, int index) {
         if (buffer.nioBufferCount() == 1) {
             writeIovec(iovecs, index++, addressOf(buffer, buffer.readerIndex(), buffer.readableBytes()),
@@ -615,6 +624,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             return index;
         }
         for (ByteBuffer part : buffer.nioBuffers()) {
+            if (index == MAX_IOVECS) {
+                break;
+            }
             if (part.hasRemaining()) {
                 writeIovec(iovecs, index++, MemorySegment.ofBuffer(part).address(), part.remaining());
             }
