@@ -279,6 +279,9 @@ public final class UringIoHandler implements IoHandler {
             if ((flags & IORING_CQE_F_BUFFER) != 0 && bufferPool != null) {
                 giveBackSlot(flags >>> IORING_CQE_BUFFER_SHIFT);
             }
+            if (op == AbstractUringChannel.OP_ACCEPT && res >= 0) {
+                LibC.close(res); // a connection accepted for a listener that is gone: nobody will serve it
+            }
             return;
         }
         registration.handle.handle(registration, event.set(op, (int) (userData >>> 40) & 0xffff, res, flags));
