@@ -92,6 +92,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private ScheduledFuture<?> connectTimeout;
     private InetSocketAddress requestedRemoteAddress;
     private volatile boolean inputShutdown;
+    /** The input's EOF was seen and reported (ChannelInputShutdownReadComplete), once. */
+    private boolean inputEofSeen;
     private volatile boolean outputShutdown;
 
     /** A new, unconnected socket. */
@@ -431,12 +433,20 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (!isOpen()) {
             return;
         }
-        if (config.isAllowHalfClosure()) {
-            if (!inputShutdown) {
-                inputShutdown = true;
-                pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        if (inputShutdown) {
+            // Half-closed already, or our own shutdownInput() ended the input (the receive armed before it reports
+            // EOF): as with NIO and epoll the channel stays open, whatever ALLOW_HALF_CLOSURE says.
+            if (!inputEofSeen) {
+                inputEofSeen = true;
                 pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
             }
+            return;
+        }
+        if (config.isAllowHalfClosure()) {
+            inputShutdown = true;
+            inputEofSeen = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
         } else {
             unsafe().close(unsafe().voidPromise());
         }

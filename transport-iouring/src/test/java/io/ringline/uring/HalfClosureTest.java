@@ -31,8 +31,10 @@ import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.TransportTestSupport.LOOPBACK;
 import static io.ringline.uring.TransportTestSupport.assertSameBytes;
+import static io.ringline.uring.TransportTestSupport.await;
 import static io.ringline.uring.TransportTestSupport.loopback;
 import static io.ringline.uring.TransportTestSupport.payload;
+import static io.ringline.uring.TransportTestSupport.seconds;
 import static io.ringline.uring.TransportTestSupport.shutdown;
 import static io.ringline.uring.TransportTestSupport.uringGroup;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -182,6 +184,35 @@ class HalfClosureTest {
             assertThat(peer.getInputStream().read()).as("the peer sees our close").isEqualTo(-1);
         } finally {
             server.close().sync();
+        }
+    }
+
+    /**
+     * Our own shutdownInput() ends the input, so the receive armed before it reports EOF. Unlike the peer's shutdown,
+     * that must not close the channel when ALLOW_HALF_CLOSURE is off (NIO and epoll keep it open for writing too): it
+     * fires ChannelInputShutdownReadComplete once, and the output keeps working.
+     */
+    @Test
+    void withoutHalfClosureOurOwnShutdownInputKeepsTheChannelOpenForWriting() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
+            Recorder handler = new Recorder();
+            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(UringSocketChannel.class)
+                    .handler(handler)
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) {
+                peer.setSoTimeout(10_000);
+                client.shutdownInput().sync();
+                await(() -> handler.events.contains(ChannelInputShutdownReadComplete.class.getSimpleName()), seconds(10),
+                        "the armed receive's EOF");
+                assertThat(client.isOpen()).as("open after its own shutdownInput()").isTrue();
+                assertThat(client.isInputShutdown()).isTrue();
+
+                client.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {42})).sync();
+                assertThat(peer.getInputStream().read()).isEqualTo(42);
+                assertThat(handler.events).containsExactly(ChannelInputShutdownReadComplete.class.getSimpleName());
+            } finally {
+                client.close().sync();
+            }
         }
     }
 
