@@ -456,14 +456,16 @@ public final class UringIoHandler implements IoHandler {
                 try {
                     executor.execute(() -> slotReleased(buffer));
                 } catch (java.util.concurrent.RejectedExecutionException e) {
-                    // The loop is gone and its pool with it: nothing to give back.
+                    bufferPool.returnAfterClose(); // the loop is ending: its pool unmaps once every slot is back
                 }
                 return;
             }
-            if (!destroyed) {
-                slotBuffers[buffer.slot()] = buffer;
-                bufferPool.recycle(buffer.slot());
+            if (destroyed) {
+                bufferPool.returnAfterClose();
+                return;
             }
+            slotBuffers[buffer.slot()] = buffer;
+            bufferPool.recycle(buffer.slot());
         }
     }
 

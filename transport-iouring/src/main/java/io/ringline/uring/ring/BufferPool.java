@@ -5,6 +5,7 @@ import io.ringline.uring.linux.ErrnoException;
 import io.ringline.uring.linux.LibC;
 
 import java.io.IOException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A pool of fixed-size io buffers ("slots") for one ring, the design of the original D echo server: page-aligned
@@ -15,7 +16,7 @@ import java.io.IOException;
  * WRITE_FIXED. Where that fails (ENOMEM under a low {@code ulimit -l}, or a kernel without sparse buffer tables)
  * the pool still receives, and {@link #fixedBufferIndex} answers -1 so sends go out plain.
  *
- * <p>Not thread-safe: the ring's thread owns it.
+ * <p>Not thread-safe: the ring's thread owns it, except for {@link #returnAfterClose()}.
  */
 public final class BufferPool implements AutoCloseable {
     private final Ring ring;
@@ -30,6 +31,12 @@ public final class BufferPool implements AutoCloseable {
     private int chunks;
     private int slotsInUse;
     private boolean closed;
+    /**
+     * Slots still taken when the pool closed, less those returned since through {@link #returnAfterClose()} (which
+     * counts below zero when a return comes just before the close). The memory is unmapped when this reaches zero,
+     * so a buffer its user still holds stays readable after the pool's ring is gone.
+     */
+    private final AtomicInteger takenAfterClose = new AtomicInteger();
 
     private BufferPool(Ring ring, BufferRing bufferRing, int slotSize, int slotsPerChunk, int maxChunks,
                        boolean registrationWanted, IOException registrationFailure) {
@@ -181,7 +188,10 @@ public final class BufferPool implements AutoCloseable {
         bufferRing.publish();
     }
 
-    /** Unregisters the buffer ring and unmaps the memory. Slots still referenced must not be touched after this. */
+    /**
+     * Unregisters the buffer ring, and unmaps the memory once no slot is taken: at once if none is, else when the last
+     * slot still taken comes back through {@link #returnAfterClose()}.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -189,6 +199,22 @@ public final class BufferPool implements AutoCloseable {
         }
         closed = true;
         bufferRing.close();
+        if (takenAfterClose.addAndGet(slotsInUse) == 0) {
+            unmap();
+        }
+    }
+
+    /**
+     * Returns a slot once the pool's thread no longer takes slots back ({@link #recycle} is for that thread, before
+     * {@link #close()}): from any thread, also one racing the close. The last slot returned unmaps the memory.
+     */
+    public void returnAfterClose() {
+        if (takenAfterClose.decrementAndGet() == 0) {
+            unmap(); // only after close() can the count come back up to zero: its addAndGet is what raised it
+        }
+    }
+
+    private void unmap() {
         for (int chunk = 0; chunk < chunks; chunk++) {
             LibC.munmap(chunkAddresses[chunk], chunkSize);
         }
