@@ -114,6 +114,12 @@ class HalfClosureTest {
         }
     }
 
+    /** Our client, with {@code handler} in its pipeline, connected to {@code listener}. */
+    private SocketChannel connectClient(ServerSocket listener, Recorder handler) throws InterruptedException {
+        return (SocketChannel) new Bootstrap().group(group).channel(UringSocketChannel.class).handler(handler)
+                .connect(loopback(listener.getLocalPort())).sync().channel();
+    }
+
     private static byte[] readToEnd(InputStream in) throws IOException {
         return in.readAllBytes();
     }
@@ -196,9 +202,7 @@ class HalfClosureTest {
     void withoutHalfClosureOurOwnShutdownInputKeepsTheChannelOpenForWriting() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
             Recorder handler = new Recorder();
-            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(UringSocketChannel.class)
-                    .handler(handler)
-                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            SocketChannel client = connectClient(listener, handler);
             try (Socket peer = listener.accept()) {
                 peer.setSoTimeout(10_000);
                 client.shutdownInput().sync();
@@ -255,9 +259,7 @@ class HalfClosureTest {
     void ourClientShutsItsOutputFromAnotherThreadAndKeepsReading() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
             Recorder handler = new Recorder();
-            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(UringSocketChannel.class)
-                    .handler(handler)
-                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            SocketChannel client = connectClient(listener, handler);
             try (Socket peer = listener.accept()) {
                 peer.setSoTimeout(10_000);
                 byte[] request = payload(4, 70_000);
