@@ -412,6 +412,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             armRead();
             return;
         }
+        // Reads pause until slots come back. End the read loop under way first (a peer's half-closure keeps one going
+        // until EOF): handlers that flush in channelReadComplete hold their received slots until it fires, and those
+        // may be the very slots the pool waits for.
+        fireReadCompleteNow();
+        if (!isOpen()) {
+            return;
+        }
         pipeline().fireUserEventTriggered(UringBufferPoolEvent.EXHAUSTED);
         waitingForBuffers = true;
         handler().whenBuffersFree(rearmAfterBuffersFree);

@@ -11,8 +11,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.BufferedReader;
 import java.io.DataInputStream;
+import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -101,6 +103,35 @@ class BufferPoolTest {
             assertThat(metrics.noBufferEvents()).as("%s", metrics).isPositive();
             assertThat(metrics.poolSlots()).as("%s", metrics).isEqualTo(8);
             waitUntilNoSlotInUse(server);
+        }
+    }
+
+    /**
+     * A peer sends far more than the pool holds, then shuts its output, reading the echo as it comes. Once the server
+     * sees the FIN its reads go on until EOF as one read loop; reads pausing for slots must end that loop first, or an
+     * echo that flushes in channelReadComplete keeps the very slots the pool waits for, and the echo stalls for good.
+     */
+    @Test
+    void aPeerThatHalfClosesGetsItsWholeEchoThroughAnExhaustedPool() throws Exception {
+        byte[] sent = TransportTestSupport.payload(7, 4 * 1024 * 1024);
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(8)
+                .setMaxBufferCount(8);
+        try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE);
+             Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
+            socket.setSoTimeout(20_000);
+            Thread writer = Thread.ofPlatform().start(() -> {
+                try {
+                    socket.getOutputStream().write(sent);
+                    socket.shutdownOutput();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+            byte[] echoed = socket.getInputStream().readNBytes(sent.length);
+            writer.join(5_000);
+            assertThat(echoed.length).as("bytes echoed (%s)", server.metrics()).isEqualTo(sent.length);
+            TransportTestSupport.assertSameBytes(echoed, sent, "the echo");
+            assertThat(server.metrics().noBufferEvents()).as("the pool ran dry").isPositive();
         }
     }
 
