@@ -104,6 +104,12 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     UringSocketChannel(UringServerSocketChannel parent, LinuxSocket socket, boolean active) {
         super(parent, socket, active);
         this.config = new UringSocketChannelConfig(this);
+        if (parent != null && active) {
+            // Accepted: learn the addresses now, as NIO and epoll do at accept. Asked for lazily they are gone once
+            // the socket has closed (the peer's, once it reset the connection).
+            remoteAddress = socket.remoteAddress();
+            localAddress = socket.localAddress();
+        }
     }
 
     @Override

@@ -1,0 +1,64 @@
+package io.ringline.uring;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.uringGroup;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** An accepted channel's addresses, as NIO (the reference) and Ringline report them. */
+class ChannelAddressesTest {
+
+    /**
+     * First asked for once the channel has closed (a closeFuture listener that logs who left, a channelInactive after
+     * an idle timeout): NIO and epoll know them from the accept, and so must Ringline, whose socket is gone by then.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void anAcceptedChannelKnowsItsAddressesAfterItClosed(String transport) throws Exception {
+        boolean nio = transport.equals("nio");
+        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        Class<? extends ServerChannel> type = nio ? NioServerSocketChannel.class : UringServerSocketChannel.class;
+        CompletableFuture<List<SocketAddress>> afterClose = new CompletableFuture<>();
+        try {
+            Channel server = new ServerBootstrap().group(group).channel(type)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelActive(ChannelHandlerContext ctx) {
+                            Channel child = ctx.channel();
+                            child.closeFuture().addListener(f -> afterClose.complete( // null if unknown
+                                    Arrays.asList(child.remoteAddress(), child.localAddress())));
+                            ctx.close(); // a server turning the connection away, before anyone asked who it was
+                        }
+                    }).bind(loopback(0)).sync().channel();
+            try (Socket client = new Socket()) {
+                client.connect(server.localAddress());
+                List<SocketAddress> addresses = afterClose.get(5, TimeUnit.SECONDS);
+                assertThat(addresses.get(0)).as("remoteAddress() after close").isEqualTo(client.getLocalSocketAddress());
+                assertThat(addresses.get(1)).as("localAddress() after close").isEqualTo(server.localAddress());
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+}
