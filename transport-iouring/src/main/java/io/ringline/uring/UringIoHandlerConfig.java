@@ -2,6 +2,8 @@ package io.ringline.uring;
 
 import io.netty.util.internal.SystemPropertyUtil;
 
+import java.util.function.IntConsumer;
+
 /**
  * Settings of a {@link UringIoHandler}: ring sizes, the registered buffer pool, and switches for optional kernel
  * features: all on by default but registered (fixed) buffers, each defaulting from a system property, so a
@@ -18,18 +20,56 @@ import io.netty.util.internal.SystemPropertyUtil;
 public final class UringIoHandlerConfig {
     private static final String PREFIX = "io.ringline.uring.";
 
-    private int ringSize = SystemPropertyUtil.getInt(PREFIX + "ringSize", 4096);
-    private int completionQueueSize = SystemPropertyUtil.getInt(PREFIX + "completionQueueSize", 0);
-    private int bufferSize = SystemPropertyUtil.getInt(PREFIX + "bufferSize", 16 * 1024);
-    private int bufferCount = SystemPropertyUtil.getInt(PREFIX + "bufferCount", 256);
-    private int maxBufferCount = SystemPropertyUtil.getInt(PREFIX + "maxBufferCount", 4096);
+    private int ringSize;
+    private int completionQueueSize;
+    private int bufferSize;
+    private int bufferCount;
+    private int maxBufferCount;
     private boolean bufferPool = !SystemPropertyUtil.getBoolean(PREFIX + "noBufferPool", false);
     private boolean registeredBuffers = SystemPropertyUtil.getBoolean(PREFIX + "registeredBuffers", false);
     private boolean multishotRecv = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotRecv", false);
     private boolean multishotAccept = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotAccept", false);
     private boolean deferTaskrun = !SystemPropertyUtil.getBoolean(PREFIX + "noDeferTaskrun", false);
     private boolean registeredRingFd = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredRingFd", false);
-    private int fixedFiles = SystemPropertyUtil.getInt(PREFIX + "fixedFiles", 16384);
+    private int fixedFiles;
+
+    /**
+     * The defaults, or the system properties' values where set. The numbers go through the setters' checks: a bad
+     * value is refused here, naming its property, rather than failing the event loop later.
+     */
+    public UringIoHandlerConfig() {
+        fromProperty("ringSize", 4096, this::setRingSize);
+        fromProperty("completionQueueSize", 0, this::setCompletionQueueSize);
+        fromProperty("bufferSize", 16 * 1024, this::setBufferSize);
+        fromProperty("bufferCount", 256, this::setBufferCount);
+        fromProperty("maxBufferCount", 4096, this::setMaxBufferCount);
+        fromProperty("fixedFiles", 16384, this::setFixedFiles);
+    }
+
+    /** For {@link #copy()}: every setting as {@code original} has it. */
+    private UringIoHandlerConfig(UringIoHandlerConfig original) {
+        ringSize = original.ringSize;
+        completionQueueSize = original.completionQueueSize;
+        bufferSize = original.bufferSize;
+        bufferCount = original.bufferCount;
+        maxBufferCount = original.maxBufferCount;
+        bufferPool = original.bufferPool;
+        registeredBuffers = original.registeredBuffers;
+        multishotRecv = original.multishotRecv;
+        multishotAccept = original.multishotAccept;
+        deferTaskrun = original.deferTaskrun;
+        registeredRingFd = original.registeredRingFd;
+        fixedFiles = original.fixedFiles;
+    }
+
+    private static void fromProperty(String name, int defaultValue, IntConsumer setter) {
+        int value = SystemPropertyUtil.getInt(PREFIX + name, defaultValue);
+        try {
+            setter.accept(value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("system property " + PREFIX + name + ": " + e.getMessage(), e);
+        }
+    }
 
     public int getRingSize() {
         return ringSize;
@@ -187,20 +227,7 @@ public final class UringIoHandlerConfig {
     }
 
     UringIoHandlerConfig copy() {
-        UringIoHandlerConfig copy = new UringIoHandlerConfig();
-        copy.ringSize = ringSize;
-        copy.completionQueueSize = completionQueueSize;
-        copy.bufferSize = bufferSize;
-        copy.bufferCount = bufferCount;
-        copy.maxBufferCount = maxBufferCount;
-        copy.bufferPool = bufferPool;
-        copy.registeredBuffers = registeredBuffers;
-        copy.multishotRecv = multishotRecv;
-        copy.multishotAccept = multishotAccept;
-        copy.deferTaskrun = deferTaskrun;
-        copy.registeredRingFd = registeredRingFd;
-        copy.fixedFiles = fixedFiles;
-        return copy;
+        return new UringIoHandlerConfig(this);
     }
 
     @Override

@@ -1,0 +1,50 @@
+package io.ringline.uring;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Settings from system properties pass the same checks as the setters, and a bad one is refused by its name. */
+class UringIoHandlerConfigTest {
+
+    @Test
+    void aPropertyValueIsUsed() {
+        withProperty("io.ringline.uring.bufferCount", "64", () ->
+                assertThat(new UringIoHandlerConfig().getBufferCount()).isEqualTo(64));
+    }
+
+    /** Unchecked, bufferCount 0 passed and the event loop died dividing by it, with nothing naming the setting. */
+    @Test
+    void aBadPropertyValueIsRefusedNamingTheProperty() {
+        withProperty("io.ringline.uring.bufferCount", "0", () -> {
+            assertThatThrownBy(UringIoHandlerConfig::new).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("system property io.ringline.uring.bufferCount: bufferCount must be in 1..32768: 0");
+            assertThatThrownBy(() -> UringIoHandler.newFactory()).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("io.ringline.uring.bufferCount");
+        });
+        withProperty("io.ringline.uring.completionQueueSize", "8", () ->
+                assertThatThrownBy(UringIoHandlerConfig::new).isInstanceOf(IllegalArgumentException.class)
+                        .hasMessageStartingWith("system property io.ringline.uring.completionQueueSize: "));
+    }
+
+    @Test
+    void aCopyKeepsTheSettingsWithoutReadingThePropertiesAgain() {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferCount(32).setRegisteredBuffers(true);
+        withProperty("io.ringline.uring.bufferCount", "0", () -> {
+            UringIoHandlerConfig copy = config.copy();
+            assertThat(copy.getBufferCount()).isEqualTo(32);
+            assertThat(copy.isRegisteredBuffers()).isTrue();
+            assertThat(copy.toString()).isEqualTo(config.toString());
+        });
+    }
+
+    private static void withProperty(String name, String value, Runnable check) {
+        System.setProperty(name, value);
+        try {
+            check.run();
+        } finally {
+            System.clearProperty(name);
+        }
+    }
+}
