@@ -177,8 +177,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 readMultishot = true;
             } else {
                 // At most what the allocator asks for, as in the allocator path (a slot at most).
-                queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), Math.min(allocHandle.guess(), pool.slotSize()),
-                        0, userData(OP_RECV, 0));
+                int length = Math.min(allocHandle.guess(), pool.slotSize());
+                allocHandle.attemptedBytesRead(length); // a full read means maybe more: continueReading() asks
+                queue.prepRecvBufferSelect(socket.fd(), pool.groupId(), length, 0, userData(OP_RECV, 0));
                 onFixedFile();
                 readMultishot = false;
             }
@@ -190,6 +191,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 buffer = direct;
             }
             recvBuffer = buffer;
+            allocHandle.attemptedBytesRead(buffer.writableBytes());
             queue.prepRecv(socket.fd(), addressOf(buffer, buffer.writerIndex(), buffer.writableBytes()),
                     buffer.writableBytes(), 0, userData(OP_RECV, 0));
             onFixedFile();
