@@ -25,12 +25,12 @@ public final class UringIoHandlerConfig {
     private int bufferSize;
     private int bufferCount;
     private int maxBufferCount;
-    private boolean bufferPool = !SystemPropertyUtil.getBoolean(PREFIX + "noBufferPool", false);
-    private boolean registeredBuffers = SystemPropertyUtil.getBoolean(PREFIX + "registeredBuffers", false);
-    private boolean multishotRecv = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotRecv", false);
-    private boolean multishotAccept = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotAccept", false);
-    private boolean deferTaskrun = !SystemPropertyUtil.getBoolean(PREFIX + "noDeferTaskrun", false);
-    private boolean registeredRingFd = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredRingFd", false);
+    private boolean bufferPool;
+    private boolean registeredBuffers;
+    private boolean multishotRecv;
+    private boolean multishotAccept;
+    private boolean deferTaskrun;
+    private boolean registeredRingFd;
     private int fixedFiles;
 
     /**
@@ -44,9 +44,15 @@ public final class UringIoHandlerConfig {
         fromProperty("bufferCount", 256, this::setBufferCount);
         fromProperty("maxBufferCount", 4096, this::setMaxBufferCount);
         fromProperty("fixedFiles", 16384, this::setFixedFiles);
+        bufferPool = !SystemPropertyUtil.getBoolean(PREFIX + "noBufferPool", false);
+        registeredBuffers = SystemPropertyUtil.getBoolean(PREFIX + "registeredBuffers", false);
+        multishotRecv = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotRecv", false);
+        multishotAccept = !SystemPropertyUtil.getBoolean(PREFIX + "noMultishotAccept", false);
+        deferTaskrun = !SystemPropertyUtil.getBoolean(PREFIX + "noDeferTaskrun", false);
+        registeredRingFd = !SystemPropertyUtil.getBoolean(PREFIX + "noRegisteredRingFd", false);
     }
 
-    /** For {@link #copy()}: every setting as {@code original} has it. */
+    /** For {@link #copy()}: every setting as {@code original} has it; no property is read again. */
     private UringIoHandlerConfig(UringIoHandlerConfig original) {
         ringSize = original.ringSize;
         completionQueueSize = original.completionQueueSize;

@@ -37,6 +37,8 @@ class UringIoHandlerConfigTest {
             assertThat(copy.isRegisteredBuffers()).isTrue();
             assertThat(copy.toString()).isEqualTo(config.toString());
         });
+        withProperty("io.ringline.uring.noBufferPool", "true", () ->
+                assertThat(config.copy().isBufferPool()).as("the original's setting, not the property's").isTrue());
     }
 
     private static void withProperty(String name, String value, Runnable check) {
