@@ -24,9 +24,16 @@ final class ExternalClient {
     /** Beyond duration plus grace: process start-up and connecting. */
     private static final Duration START_SLACK = Duration.ofSeconds(15);
 
-    /** What the client printed. Errors and latency only appear with EchoBench as the client. */
-    record Output(long requests, long responses, OptionalLong errors, OptionalDouble p50Micros, OptionalDouble p99Micros) {
+    /**
+     * What the client printed. {@code errors} is EchoBench's {@code Errors:} line or, from rust_echo_bench, which has
+     * none, its {@code Read error!}/{@code Write error!} lines: each is a connection it gave up (it drops a connection
+     * on other read errors without a word, so its count is a lower bound). Latency only appears with EchoBench.
+     */
+    record Output(long requests, long responses, long errors, OptionalDouble p50Micros, OptionalDouble p99Micros) {
     }
+
+    /** The lines rust_echo_bench prints as it abandons a connection (a failed write, a short or failed read). */
+    private static final Pattern ABANDONED_CONNECTION = Pattern.compile("(?m)^(Read error!|Write error!)");
 
     private final String template;
     private final boolean pin;
@@ -90,7 +97,8 @@ final class ExternalClient {
                 "client printed no 'Responses: N' line:\n" + text.strip()));
         Matcher latency = Pattern.compile("(?m)^Latency p50: ([0-9.]+) us, p99: ([0-9.]+) us$").matcher(text);
         boolean hasLatency = latency.find();
-        return new Output(requests, responses, number(text, "Errors"),
+        long errors = number(text, "Errors").orElseGet(() -> ABANDONED_CONNECTION.matcher(text).results().count());
+        return new Output(requests, responses, errors,
                 hasLatency ? OptionalDouble.of(Double.parseDouble(latency.group(1))) : OptionalDouble.empty(),
                 hasLatency ? OptionalDouble.of(Double.parseDouble(latency.group(2))) : OptionalDouble.empty());
     }

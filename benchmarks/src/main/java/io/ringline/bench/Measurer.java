@@ -125,7 +125,7 @@ final class Measurer {
         return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
                 output.responses(), output.responses() / (double) durationSeconds,
                 serverAfter.microsSince(serverBefore) / output.responses(),
-                peakRss, output.errors().orElse(0),
+                peakRss, output.errors(),
                 output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN,
                 serverAfter.jitPercentSince(serverBefore)), null);
     }

@@ -31,8 +31,25 @@ class ExternalClientTest {
 
         assertThat(output.requests()).isEqualTo(912345);
         assertThat(output.responses()).isEqualTo(912300);
-        assertThat(output.errors()).isEmpty();
+        assertThat(output.errors()).isZero();
         assertThat(output.p99Micros()).isEmpty();
+    }
+
+    @Test
+    void countsTheConnectionsRustEchoBenchAbandoned() {
+        ExternalClient.Output output = ExternalClient.parse("""
+                Read error! length=32768
+                Read error! length=21845
+                Write error!
+                Benchmarking: 127.0.0.1:12345
+                50 clients, running 65536 bytes, 10 sec.
+
+                Speed: 1234 request/sec, 1230 response/sec
+                Requests: 12340
+                Responses: 12300
+                """);
+
+        assertThat(output.errors()).isEqualTo(3);
     }
 
     @Test
@@ -45,7 +62,7 @@ class ExternalClientTest {
                 Latency p50: 12.5 us, p99: 80.0 us
                 """);
 
-        assertThat(output.errors()).hasValue(1);
+        assertThat(output.errors()).isEqualTo(1);
         assertThat(output.p50Micros()).hasValue(12.5);
         assertThat(output.p99Micros()).hasValue(80.0);
     }
