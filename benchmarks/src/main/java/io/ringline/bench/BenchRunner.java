@@ -267,7 +267,8 @@ public final class BenchRunner implements Callable<Integer> {
         }
         if (m.idle() != null) {
             Measurement.Idle idle = m.idle();
-            return String.format(Locale.ROOT, "RSS %.1f -> %.1f MiB (%.2f KiB/conn)   live heap %.1f -> %.1f MiB   setup %.1f s   errors %d",
+            return String.format(Locale.ROOT, "%,d -> %,d connections: RSS %.1f -> %.1f MiB (%.2f KiB/conn)   live heap %.1f -> %.1f MiB   setup %.1f s   errors %d",
+                    idle.baselineConnections(), idle.connections(),
                     idle.rssBeforeBytes() / 1048576.0, idle.rssAfterBytes() / 1048576.0, idle.rssPerConnectionBytes() / 1024,
                     idle.liveHeapBeforeBytes() / 1048576.0, idle.liveHeapAfterBytes() / 1048576.0, idle.setupSeconds(), idle.errors());
         }

@@ -24,15 +24,25 @@ record Measurement(Scenario scenario, ServerTransport transport, int round, Stri
         }
     }
 
-    /** An idle-connections run: server memory before and after the connections, both after a full GC. */
-    record Idle(int connections, long rssBeforeBytes, long rssAfterBytes, long liveHeapBeforeBytes,
-                long liveHeapAfterBytes, long peakRssBytes, double setupSeconds, long errors) {
+    /**
+     * An idle-connections run: server memory (each weighed after a full GC) with the first
+     * {@code baselineConnections} open, and again with all {@code connections}; per-connection figures divide the
+     * difference by the connections opened in between, so what the first connection costs once is not in them.
+     */
+    record Idle(int connections, int baselineConnections, long rssBeforeBytes, long rssAfterBytes,
+                long liveHeapBeforeBytes, long liveHeapAfterBytes, long peakRssBytes, double setupSeconds, long errors) {
+
+        /** A tenth of the connections (none below ten) are open when the server is first weighed. */
+        static int baselineConnections(int connections) {
+            return connections / 10;
+        }
+
         double rssPerConnectionBytes() {
-            return (rssAfterBytes - rssBeforeBytes) / (double) connections;
+            return (rssAfterBytes - rssBeforeBytes) / (double) (connections - baselineConnections);
         }
 
         double heapPerConnectionBytes() {
-            return (liveHeapAfterBytes - liveHeapBeforeBytes) / (double) connections;
+            return (liveHeapAfterBytes - liveHeapBeforeBytes) / (double) (connections - baselineConnections);
         }
     }
 

@@ -3,6 +3,7 @@ package io.ringline.bench;
 import org.HdrHistogram.Histogram;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -130,6 +131,12 @@ final class Measurer {
                 serverAfter.jitPercentSince(serverBefore)), null);
     }
 
+    /**
+     * Weighs the server with a tenth of the connections open and again with all of them, and divides the difference
+     * by the connections opened in between. Weighing a fresh server instead would count what the first connection
+     * costs once (pool chunks, classes, JIT-compiled code) as a per-connection cost, which then depends on the
+     * connection count and differs between transports.
+     */
     private Measurement measureIdle(Scenario scenario, ServerTransport transport, int round, EchoServerProcess server)
             throws IOException, InterruptedException {
         int connections = idleConnections;
@@ -141,26 +148,87 @@ final class Measurer {
                     + " open files in both processes; the load client may open " + clientLimit + " and the server "
                     + serverLimit + " (run through ./bench, which raises ulimit -n, or raise it yourself)");
         }
-        long heapBefore = HeapInfo.liveHeapBytes(jcmd, server.pid());
-        long rssBefore = ProcStats.statusBytes(server.pid(), "VmRSS");
-
+        int baseline = Measurement.Idle.baselineConnections(connections);
         long start = System.nanoTime();
-        LoadSpec spec = new LoadSpec(server.address(), connections, scenario.length, 1);
-        try (LoadClient client = LoadClient.connect(clientMode, spec, timing.connectTimeout())) {
-            client.start();
-            client.awaitQuotaDone(timing.connectTimeout());
-            double setupSeconds = (System.nanoTime() - start) / 1e9;
-            Thread.sleep(IDLE_SETTLE);
-
-            long heapAfter = HeapInfo.liveHeapBytes(jcmd, server.pid());
-            long rssAfter = ProcStats.statusBytes(server.pid(), "VmRSS");
-            long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
-            LoadCounters total = client.stop(timing.grace());
-            if (!server.isAlive()) {
-                return Measurement.failed(scenario, transport, round, "server died during the run" + serverState(server));
+        try (OpenConnections first = OpenConnections.open(clientMode, server.address(), baseline, scenario.length,
+                timing.connectTimeout())) {
+            String firstProblem = first.echoedProblem(timing.connectTimeout());
+            if (firstProblem != null) {
+                return Measurement.failed(scenario, transport, round, firstProblem + serverState(server));
             }
-            return new Measurement(scenario, transport, round, null, null, new Measurement.Idle(connections,
-                    rssBefore, rssAfter, heapBefore, heapAfter, peakRss, setupSeconds, total.errors()));
+            long firstNanos = System.nanoTime() - start;
+            Thread.sleep(IDLE_SETTLE);
+            long heapBefore = HeapInfo.liveHeapBytes(jcmd, server.pid());
+            long rssBefore = ProcStats.statusBytes(server.pid(), "VmRSS");
+
+            long restStart = System.nanoTime();
+            try (OpenConnections rest = OpenConnections.open(clientMode, server.address(), connections - baseline,
+                    scenario.length, timing.connectTimeout())) {
+                String restProblem = rest.echoedProblem(timing.connectTimeout());
+                if (restProblem != null) {
+                    return Measurement.failed(scenario, transport, round, restProblem + serverState(server));
+                }
+                double setupSeconds = (firstNanos + System.nanoTime() - restStart) / 1e9; // without the weighing
+                Thread.sleep(IDLE_SETTLE);
+
+                long heapAfter = HeapInfo.liveHeapBytes(jcmd, server.pid());
+                long rssAfter = ProcStats.statusBytes(server.pid(), "VmRSS");
+                long peakRss = ProcStats.statusBytes(server.pid(), "VmHWM");
+                long errors = rest.stop(timing.grace()) + first.stop(timing.grace());
+                if (!server.isAlive()) {
+                    return Measurement.failed(scenario, transport, round, "server died during the run" + serverState(server));
+                }
+                return new Measurement(scenario, transport, round, null, null, new Measurement.Idle(connections,
+                        baseline, rssBefore, rssAfter, heapBefore, heapAfter, peakRss, setupSeconds, errors));
+            }
+        }
+    }
+
+    /** Idle connections that each had one echo, held open while the server is weighed; none when count is 0. */
+    private static final class OpenConnections implements AutoCloseable {
+        private final LoadClient client;
+        private final int count;
+
+        private OpenConnections(LoadClient client, int count) {
+            this.client = client;
+            this.count = count;
+        }
+
+        static OpenConnections open(ClientMode mode, InetSocketAddress address, int count, int length,
+                                    Duration connectTimeout) throws IOException {
+            if (count == 0) {
+                return new OpenConnections(null, 0);
+            }
+            LoadClient client = LoadClient.connect(mode, new LoadSpec(address, count, length, 1), connectTimeout);
+            client.start();
+            return new OpenConnections(client, count);
+        }
+
+        /** Null once every connection had its echo; otherwise what went wrong, to fail the measurement with. */
+        String echoedProblem(Duration timeout) throws InterruptedException {
+            if (client == null) {
+                return null;
+            }
+            boolean settled = client.awaitQuotaDone(timeout); // true also when failures fill the quota
+            LoadCounters counters = client.counters();
+            if (settled && counters.responses() >= count) {
+                return null;
+            }
+            return "only " + counters.responses() + " of " + count + " connections had their echo within "
+                    + timeout.toSeconds() + " s (" + counters.errors() + " errors"
+                    + (client.firstError() == null ? "" : ", first: " + client.firstError()) + ")";
+        }
+
+        /** Stops the client and returns its error count. */
+        long stop(Duration grace) {
+            return client == null ? 0 : client.stop(grace).errors();
+        }
+
+        @Override
+        public void close() {
+            if (client != null) {
+                client.close();
+            }
         }
     }
 

@@ -97,6 +97,10 @@ final class ReportWriter {
                 - **errors**: echoes that failed verification, connections that broke, and echoes still missing at
                   the end of the grace period, summed over rounds. Any non-zero count is a bug to look at.
                 - Peak RSS is the server's VmHWM over its whole life (start-up, warm-up and window).
+                - **idle10k**: the server is weighed (full GC, then live heap and VmRSS) with a tenth of the
+                  connections open and again with all of them; *before* and *after* are those two weighings, and
+                  the per-connection figures divide their difference by the connections opened in between, so
+                  what the first connection costs once (pool chunks, classes, compiled code) is not counted.
 
                 """);
 

@@ -69,6 +69,8 @@ class BenchRunnerSmokeTest {
             assertThat(m.errors()).as("%s %s errors", m.scenario(), m.transport()).isZero();
             if (m.scenario() == Scenario.IDLE10K) {
                 assertThat(m.idle().connections()).isEqualTo(200);
+                assertThat(m.idle().baselineConnections()).isEqualTo(20);
+                assertThat(m.idle().rssBeforeBytes()).isPositive();
                 assertThat(m.idle().rssAfterBytes()).isPositive();
                 assertThat(m.idle().liveHeapAfterBytes()).isPositive();
             } else {
