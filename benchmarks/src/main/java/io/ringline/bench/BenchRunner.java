@@ -199,8 +199,11 @@ public final class BenchRunner implements Callable<Integer> {
         if (rounds < 1) {
             problems.add("--rounds must be at least 1");
         }
-        if (durationSeconds <= 0 || warmupSeconds < 0 || graceSeconds < 0) {
-            problems.add("--duration must be positive; --warmup and --grace cannot be negative");
+        if (durationSeconds < 0.001 || warmupSeconds < 0 || graceSeconds < 0) {
+            problems.add("--duration must be at least 0.001 s; --warmup and --grace cannot be negative");
+        }
+        if (connectTimeoutSeconds < 0.001 || startupTimeoutSeconds < 0.001) {
+            problems.add("--connect-timeout and --startup-timeout must be at least 0.001 s");
         }
         if (idleConnections < 1) {
             problems.add("--idle-connections must be at least 1");

@@ -4,9 +4,10 @@ import java.nio.ByteBuffer;
 
 /**
  * The bytes the load client sends: one fixed pseudo-random pattern, read at a shifting offset.
- * Consecutive requests on a connection (and concurrent ones on different connections) therefore
- * differ, so a stale, reordered or cross-connection echo fails verification, yet no byte is
- * written per request.
+ * Consecutive requests on a connection therefore differ, so a stale or reordered echo fails
+ * verification, yet no byte is written per request. Connection {@code i} starts at offset
+ * {@code i mod SHIFTS}, so an echo that crosses to another connection usually fails too, but not
+ * when the two connections happen to be at the same offset at that moment.
  */
 final class Payload {
     /** Number of distinct offsets. Prime, so it does not line up with typical connection counts. */

@@ -118,6 +118,24 @@ class BenchRunnerSmokeTest {
     }
 
     @Test
+    void timingsThatCannotWorkAreRefusedBeforeAnyServerStarts() {
+        for (String[] flags : List.of(new String[]{"--connect-timeout", "0"}, new String[]{"--startup-timeout", "0"},
+                new String[]{"--duration", "0.0001"})) {
+            ByteArrayOutputStream console = new ByteArrayOutputStream();
+            PrintStream both = new PrintStream(console, true, StandardCharsets.UTF_8);
+            List<String> args = new ArrayList<>(List.of("--out", out.toString(), "--scenarios", "original",
+                    "--transports", "nio"));
+            args.addAll(List.of(flags));
+            int exit = BenchRunner.commandLine(new BenchRunner(both, both)).execute(args.toArray(String[]::new));
+
+            String text = console.toString(StandardCharsets.UTF_8);
+            assertThat(exit).as(text).isEqualTo(2);
+            assertThat(text).as(String.join(" ", flags)).contains(flags[0] + (flags[0].equals("--duration")
+                    ? " must be at least 0.001 s" : ""), "must be at least 0.001 s");
+        }
+    }
+
+    @Test
     void onlyARunOfEveryScenarioAndDefaultTransportIsFull() {
         List<Scenario> every = List.of(Scenario.values());
         List<ServerTransport> defaults = ServerTransport.defaultMatrix();
