@@ -295,7 +295,7 @@ public final class Ring implements AutoCloseable {
      * Submits what the submission queue holds and gathers completions: waits until {@code minComplete} are ready or
      * {@code timeoutNanos} pass ({@code < 0}: no time limit). With {@code minComplete == 0} it only flushes the
      * kernel's deferred work into the completion queue (needed with IORING_SETUP_DEFER_TASKRUN). Returns the
-     * number of SQEs submitted; a timeout or a signal is not an error.
+     * number of SQEs submitted; a timeout or a signal ends the wait early and is not an error.
      */
     public int submitAndWait(int minComplete, long timeoutNanos) throws IOException {
         int toSubmit = submissionQueue.flush();
