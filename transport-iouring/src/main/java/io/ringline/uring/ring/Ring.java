@@ -83,13 +83,21 @@ public final class Ring implements AutoCloseable {
             throw e;
         }
         this.sqesAddress = sqes;
-        MemorySegment ring = MemorySegment.ofAddress(ringAddress).reinterpret(ringSize);
-        MemorySegment sqeArray = MemorySegment.ofAddress(sqesAddress).reinterpret(sqesSize);
-        this.submissionQueue = new SubmissionQueue(this, ring, sqeArray, params, noSqArray);
-        this.completionQueue = new CompletionQueue(ring, params);
-        this.waitArgument = arena.allocate(GeteventsArg.LAYOUT);
-        this.waitTimeout = arena.allocate(Timespec.LAYOUT);
-        this.supportedOpcodes = probeOpcodes();
+        try {
+            MemorySegment ring = MemorySegment.ofAddress(ringAddress).reinterpret(ringSize);
+            MemorySegment sqeArray = MemorySegment.ofAddress(sqesAddress).reinterpret(sqesSize);
+            this.submissionQueue = new SubmissionQueue(this, ring, sqeArray, params, noSqArray);
+            this.completionQueue = new CompletionQueue(ring, params);
+            this.waitArgument = arena.allocate(GeteventsArg.LAYOUT);
+            this.waitTimeout = arena.allocate(Timespec.LAYOUT);
+            this.supportedOpcodes = probeOpcodes();
+        } catch (IOException | RuntimeException e) {
+            // The mappings hold the io_uring file: closing the fd alone (open() does) would not free the ring.
+            LibC.munmap(sqesAddress, sqesSize);
+            LibC.munmap(ringAddress, ringSize);
+            arena.close();
+            throw e;
+        }
     }
 
     private static long map(int fd, long size, long offset, String what) throws IOException {
