@@ -113,11 +113,17 @@ public final class BufferRing implements AutoCloseable {
             return;
         }
         closed = true;
+        if (!ring.isClosed()) { // a closed ring dropped its buffer rings, and its fd number may be another ring's now
+            unregister();
+        }
+        LibC.munmap(address, size);
+    }
+
+    private void unregister() {
         try (Arena scratch = Arena.ofConfined()) {
             MemorySegment registration = scratch.allocate(BufReg.LAYOUT);
             registration.set(JAVA_SHORT, BufReg.BGID, groupId);
             LibC.ioUringRegister(ring.fd(), IORING_UNREGISTER_PBUF_RING, registration.address(), 1);
         }
-        LibC.munmap(address, size);
     }
 }

@@ -187,6 +187,11 @@ public final class Ring implements AutoCloseable {
         return fd;
     }
 
+    /** Whether {@link #close()} ran: the fd number may belong to another file now. */
+    public boolean isClosed() {
+        return closed;
+    }
+
     public SubmissionQueue submissionQueue() {
         return submissionQueue;
     }
@@ -334,6 +339,11 @@ public final class Ring implements AutoCloseable {
             }
             switch (-ret) {
                 case Errno.EINTR:
+                    if ((flags & IORING_ENTER_GETEVENTS) != 0) {
+                        // The wait's timeout is relative: waiting again would restart it, and a thread that keeps
+                        // getting signals would never wake for its timer. The caller recomputes the timeout.
+                        return 0;
+                    }
                     continue;
                 case Errno.ETIME:
                     return 0; // nothing was submitted (the kernel reports a count when it took SQEs) and the wait timed out
