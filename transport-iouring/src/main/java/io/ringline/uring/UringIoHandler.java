@@ -211,6 +211,9 @@ public final class UringIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         try {
+            // Slots released by tasks since the last pass (e.g. from other threads) go back to the kernel, and reads
+            // that paused for them resume, before the loop decides to sleep: nothing else would wake it for them.
+            serviceBufferPool();
             if (context.canBlock() && completionQueue.ready() == 0) {
                 SLEEPING.setVolatile(this, true);
                 // Re-check after publishing that we sleep: a task added before this point is seen here, one added
@@ -252,6 +255,11 @@ public final class UringIoHandler implements IoHandler {
                 task.run();
             }
         }
+        serviceBufferPool();
+        return handled;
+    }
+
+    private void serviceBufferPool() {
         if (bufferPool != null) {
             bufferPool.publish();
             if (!bufferWaiters.isEmpty() && bufferPool.hasFreeSlots()) {
@@ -261,7 +269,6 @@ public final class UringIoHandler implements IoHandler {
                 }
             }
         }
-        return handled;
     }
 
     private void dispatch(long userData, int res, int flags) {
