@@ -17,11 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Reads paused on an exhausted pool must resume as soon as slots come back, also when they come back from another
- * thread (a handler that hands its buffers to a worker pool): README, "beyond it reads pause ... until slots come
- * back (AVAILABLE)".
- */
-/**
  * Reads paused on an empty pool resume as soon as another thread gives the slots back, not at the next unrelated
  * completion or timer.
  */

@@ -20,17 +20,10 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * UringIoHandler.destroy() closes the ring fd first and unregisters the pool's provided buffer ring afterwards
- * (BufferPool.close -> BufferRing.close -> io_uring_register(ring.fd(), IORING_UNREGISTER_PBUF_RING, group 0)), on an
- * fd number that is free by then. If another ring got that number in between (another event loop starting), that
- * loop's buffer group 0 is unregistered, and its connections never receive again.
- *
- * <p>The test puts the other loop's start exactly in that window: a late-completions handle (closed by destroy()
- * between ring.close() and bufferPool.close()) starts it.
- */
-/**
  * A loop that shuts down must not reach, through its closed ring's fd number, a ring another loop opened meanwhile
- * under that number.
+ * under that number: here, unregistering its buffer ring (group 0) after closing the ring would remove the other
+ * loop's. The test puts the other loop's start exactly in that window: a late-completions handle, which destroy()
+ * closes between closing the ring and closing the pool, starts it.
  */
 class RingFdReuseAtShutdownTest {
 

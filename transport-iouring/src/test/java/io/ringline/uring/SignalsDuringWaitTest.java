@@ -20,11 +20,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A signal that interrupts the loop's io_uring_enter(2) wait must not restart the wait's relative timeout: a loop
- * thread that gets a (handled, harmless) signal every 100 ms must still fire a task scheduled 500 ms out on time,
- * as NIO's does. (Wall-clock profilers such as async-profiler's wall mode signal idle threads like this.)
- */
-/**
  * A loop thread that keeps getting signals (a profiler does this) still wakes for its timers: an interrupted wait
  * must not restart with the same relative timeout. NIO runs the same test as the yardstick.
  */
