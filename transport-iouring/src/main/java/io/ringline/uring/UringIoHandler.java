@@ -73,6 +73,8 @@ public final class UringIoHandler implements IoHandler {
     // Operation kinds in user_data (bits 32..39). Registration id 0 is the handler's own.
     static final int OP_WAKEUP = 1;
     static final int OP_CANCEL = 2;
+    /** How long the loop pauses after a pass that failed unexpectedly (NIO's loop pauses as long). */
+    private static final long LOOP_FAILURE_PAUSE_MILLIS = 1000;
     /** Room for the iovecs and sockaddrs of one pass's submissions (see {@link #scratch}). */
     private static final int SCRATCH_BYTES = 256 * 1024;
     /** Log the pool's registration failure once per process, not once per loop. */
@@ -239,8 +241,17 @@ public final class UringIoHandler implements IoHandler {
                 handled += reap();
             }
             return handled;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        } catch (IOException | RuntimeException e) {
+            // Netty's loop catches nothing: a throw here would end the event loop and strand every channel on it. Go
+            // on, as NIO's and epoll's loops do, after a pause that keeps a fault that repeats from spinning a core.
+            counters.loopFailures++;
+            logger.warn("Unexpected failure in the io_uring event loop; it goes on after a 1 s pause", e);
+            try {
+                Thread.sleep(LOOP_FAILURE_PAUSE_MILLIS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return 0;
         }
     }
 

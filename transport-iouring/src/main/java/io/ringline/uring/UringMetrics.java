@@ -16,19 +16,22 @@ package io.ringline.uring;
  *                                  keeps the completions and Ringline fetches them)
  * @param fixedFiles                connections the ring holds as fixed files now (their operations skip the fd
  *                                  lookup); the others use their fd
+ * @param loopFailures              loop passes that failed unexpectedly (an io_uring_enter(2) error, a throwing
+ *                                  completion handler); each is logged, and the loop goes on after a 1 s pause
  */
 public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents, long bytesCopiedOnWrite,
                            long fixedSends, long plainSends, long poolSlotSends, long completionQueueOverflows,
-                           long fixedFiles) {
+                           long fixedFiles, long loopFailures) {
 
     UringMetrics plus(UringMetrics other) {
         return new UringMetrics(poolSlots + other.poolSlots, slotsInUse + other.slotsInUse,
                 noBufferEvents + other.noBufferEvents, bytesCopiedOnWrite + other.bytesCopiedOnWrite,
                 fixedSends + other.fixedSends, plainSends + other.plainSends, poolSlotSends + other.poolSlotSends,
-                completionQueueOverflows + other.completionQueueOverflows, fixedFiles + other.fixedFiles);
+                completionQueueOverflows + other.completionQueueOverflows, fixedFiles + other.fixedFiles,
+                loopFailures + other.loopFailures);
     }
 
-    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** The loop thread's running counts. */
     static final class Counters {
@@ -38,10 +41,11 @@ public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents,
         long plainSends;
         long poolSlotSends;
         long completionQueueOverflows;
+        long loopFailures;
 
         UringMetrics snapshot(long poolSlots, long slotsInUse, long fixedFiles) {
             return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, bytesCopiedOnWrite, fixedSends,
-                    plainSends, poolSlotSends, completionQueueOverflows, fixedFiles);
+                    plainSends, poolSlotSends, completionQueueOverflows, fixedFiles, loopFailures);
         }
     }
 }
