@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -104,7 +105,7 @@ final class LinuxSocket {
 
     void shutdown(boolean input, boolean output) throws IOException {
         if (closed) {
-            throw new java.nio.channels.ClosedChannelException(); // never shutdown(2) an fd number that may be reused
+            throw new ClosedChannelException(); // never shutdown(2) an fd number that may be reused
         }
         int how = input && output ? LibC.SHUT_RDWR : input ? LibC.SHUT_RD : LibC.SHUT_WR;
         int ret = LibC.shutdown(fd, how);
@@ -124,7 +125,15 @@ final class LinuxSocket {
         Errno.check("close", LibC.close(fd));
     }
 
+    /** Option calls on a closed socket would reach whatever socket has since been given its fd number. */
+    private void ensureOpen() throws IOException {
+        if (closed) {
+            throw new ClosedChannelException();
+        }
+    }
+
     void setInt(int level, int option, int value, String name) throws IOException {
+        ensureOpen();
         try (Arena arena = Arena.ofConfined()) {
             Errno.check("setsockopt(" + name + ", " + value + ")",
                     LibC.setsockopt(fd, level, option, arena.allocateFrom(JAVA_INT, value), 4));
@@ -132,6 +141,7 @@ final class LinuxSocket {
     }
 
     int getInt(int level, int option, String name) throws IOException {
+        ensureOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment value = arena.allocate(JAVA_INT, 2); // room for struct linger too
             MemorySegment length = arena.allocateFrom(JAVA_INT, (int) value.byteSize());
@@ -150,6 +160,7 @@ final class LinuxSocket {
 
     /** SO_LINGER: {@code seconds < 0} turns lingering off. */
     void setLinger(int seconds) throws IOException {
+        ensureOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment linger = arena.allocate(JAVA_INT, 2); // struct linger { int l_onoff; int l_linger; }
             linger.set(JAVA_INT, 0, seconds >= 0 ? 1 : 0);
@@ -160,6 +171,7 @@ final class LinuxSocket {
     }
 
     int getLinger() throws IOException {
+        ensureOpen();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment linger = arena.allocate(JAVA_INT, 2);
             MemorySegment length = arena.allocateFrom(JAVA_INT, 8);

@@ -31,6 +31,10 @@ enum SocketOption {
     }
 
     void set(LinuxSocket socket, int value) {
+        if ((this == SO_RCVBUF || this == SO_SNDBUF) && value <= 0) {
+            // Linux would take it and clamp: a negative size becomes the largest buffer (socket(7)). NIO refuses.
+            throw new IllegalArgumentException(name() + ": " + value + " (expected > 0)");
+        }
         try {
             socket.setInt(level, option, value, name());
         } catch (IOException e) {

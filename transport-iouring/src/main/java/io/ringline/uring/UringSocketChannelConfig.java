@@ -174,6 +174,9 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
 
     @Override
     public UringSocketChannelConfig setTrafficClass(int trafficClass) {
+        if (trafficClass < 0 || trafficClass > 255) { // one byte (ip(7)); Linux would take -1 and NIO refuses it
+            throw new IllegalArgumentException("IP_TOS: " + trafficClass + " (expected 0-255)");
+        }
         try {
             socket.setTrafficClass(trafficClass);
         } catch (IOException e) {
