@@ -140,8 +140,19 @@ abstract class AbstractUringChannel extends AbstractChannel {
         }
     }
 
+    /** The ring's part of closing ran already (prepareToClose of a lingering close): only close(2) is left. */
+    private volatile boolean ringPartClosed;
+
     @Override
     protected void doClose() throws Exception {
+        if (!ringPartClosed) {
+            closeRingPart();
+        }
+        socket.close();
+    }
+
+    /** Everything of closing but close(2), on the loop: a lingering close(2) runs elsewhere (see prepareToClose). */
+    final void closeRingPart() throws Exception {
         active = false;
         if (isRegisteredWithRing() && socket.isOpen()) {
             // Cancel what is in flight on the fd and submit now: once submit returns the kernel no longer touches
@@ -155,7 +166,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
             lateCompletions = null;
             late.discard();
         }
-        socket.close();
+        ringPartClosed = true;
     }
 
     // ---- The read side, shared by connections (recv) and listeners (accept): one read operation armed at a time,

@@ -16,6 +16,7 @@ import io.netty.channel.socket.ChannelInputShutdownReadComplete;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.PromiseNotifier;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.IoUringStructs.Iovec;
@@ -34,6 +35,7 @@ import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
 import java.nio.channels.UnresolvedAddressException;
 import java.nio.channels.WritableByteChannel;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -1002,6 +1004,29 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private final class SocketUnsafe extends AbstractUringUnsafe {
+        /**
+         * With SO_LINGER > 0, close(2) blocks until the unsent data is out or the linger time is up, O_NONBLOCK or
+         * not (socket(7)). As NIO and epoll do, that close runs on GlobalEventExecutor, not on the event loop; the
+         * ring's part of closing runs here first.
+         */
+        @Override
+        protected Executor prepareToClose() {
+            try {
+                if (isOpen() && config.getSoLinger() > 0) {
+                    closeRingPart();
+                    if (isRegisteredWithRing()) {
+                        // Run the kernel's deferred work now (DEFER_TASKRUN): the cancelled operations drop their
+                        // references to the file here, so the close(2) elsewhere is the last one, and lingers there.
+                        handler().ring().submitAndWait(0, -1);
+                    }
+                    return GlobalEventExecutor.INSTANCE;
+                }
+            } catch (Exception e) {
+                // As epoll does: the socket may have closed meanwhile (getSoLinger() then throws); close on the loop.
+            }
+            return null;
+        }
+
         @Override
         public void connect(SocketAddress remote, SocketAddress local, ChannelPromise promise) {
             if (promise.isDone() || !ensureOpen(promise)) {

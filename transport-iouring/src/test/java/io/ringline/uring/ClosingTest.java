@@ -1,0 +1,64 @@
+package io.ringline.uring;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.ReferenceCountUtil;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.uringGroup;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Closing as with NIO (each test runs on both): a lingering close(2) does not stall the event loop, and a channel
+ * closed from channelRead still gets its channelReadComplete before channelInactive.
+ */
+class ClosingTest {
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void closeWithLingerDoesNotBlockTheEventLoop(String transport) throws Exception {
+        boolean nio = transport.equals("nio");
+        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.setReceiveBufferSize(16 * 1024);
+            listener.bind(loopback(0), 50);
+            Channel client = new Bootstrap().group(group)
+                    .channel(nio ? NioSocketChannel.class : UringSocketChannel.class)
+                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+                    .option(ChannelOption.SO_LINGER, 3)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) { // never reads: the client's data stays unsent
+                client.writeAndFlush(client.alloc().directBuffer(4 << 20).writeZero(4 << 20));
+                Thread.sleep(300);
+                long start = System.nanoTime();
+                client.close();
+                Thread.sleep(50); // let the close run on the loop
+                long ran = group.next().submit(System::nanoTime).get(10, TimeUnit.SECONDS);
+                long stalledMillis = TimeUnit.NANOSECONDS.toMillis(ran - start);
+                assertThat(stalledMillis).as("ms until the loop ran the next task after close()").isLessThan(1000);
+                client.closeFuture().await(10, TimeUnit.SECONDS);
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+}
