@@ -238,11 +238,10 @@ abstract class AbstractUringChannel extends AbstractChannel {
     }
 
     private void readComplete() {
-        if (!readCompleteScheduled || !isOpen()) {
-            readCompleteScheduled = false;
+        if (!readCompleteScheduled) {
             return;
         }
-        fireReadCompleteNow();
+        fireReadCompleteNow(); // also when channelRead closed the channel: NIO and epoll end that read loop too
         if (!isOpen()) {
             return;
         }

@@ -61,4 +61,51 @@ class ClosingTest {
             shutdown(group);
         }
     }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void closeInChannelReadStillEndsTheReadWithChannelReadComplete(String transport) throws Exception {
+        boolean nio = transport.equals("nio");
+        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        List<String> events = new CopyOnWriteArrayList<>();
+        CompletableFuture<Void> unregistered = new CompletableFuture<>();
+        try {
+            Channel server = new ServerBootstrap().group(group)
+                    .channel(nio ? NioServerSocketChannel.class : UringServerSocketChannel.class)
+                    .childHandler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            events.add("read");
+                            ReferenceCountUtil.release(msg);
+                            ctx.close();
+                        }
+
+                        @Override
+                        public void channelReadComplete(ChannelHandlerContext ctx) {
+                            events.add("readComplete");
+                        }
+
+                        @Override
+                        public void channelInactive(ChannelHandlerContext ctx) {
+                            events.add("inactive");
+                        }
+
+                        @Override
+                        public void channelUnregistered(ChannelHandlerContext ctx) {
+                            events.add("unregistered");
+                            unregistered.complete(null);
+                        }
+                    }).bind(loopback(0)).sync().channel();
+            try (Socket client = new Socket()) {
+                client.connect(server.localAddress());
+                client.getOutputStream().write(new byte[] {1, 2, 3});
+                unregistered.get(5, TimeUnit.SECONDS);
+                assertThat(events).containsExactly("read", "readComplete", "inactive", "unregistered");
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
 }
