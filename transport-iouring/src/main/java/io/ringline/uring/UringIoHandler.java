@@ -611,6 +611,15 @@ public final class UringIoHandler implements IoHandler {
             int fd = handle.fd();
             if (fd >= 0 && !destroyed) {
                 submissionQueue.prepCancelFd(fd, UringIoHandler.userData(0, OP_CANCEL, 0));
+                try {
+                    // Now, not at the next pass: the channel may close its fd first (deregister().addListener(close)),
+                    // and a cancel by fd issued after that finds no file, or another one under the same number, while
+                    // the operations it missed keep the socket alive.
+                    ring.submit();
+                } catch (IOException e) {
+                    logger.warn("io_uring: cannot submit the cancellation of fd {}'s operations now; the next pass "
+                            + "submits it", fd, e);
+                }
             }
             registrations.remove(id);
             handle.unregistered();

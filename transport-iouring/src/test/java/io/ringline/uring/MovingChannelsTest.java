@@ -539,6 +539,28 @@ class MovingChannelsTest {
         }
     }
 
+    /**
+     * A channel closed right as it leaves (in the deregistration's listener, before its loop's next pass): its old
+     * ring's operations are cancelled before the fd goes, so nothing keeps the socket alive and the peer sees the end
+     * of the stream. Fixed files off: removing a fixed file submitted the cancellation early, and hid this.
+     */
+    @Test
+    void aConnectionClosedAsItLeavesItsLoopEndsForThePeer() throws Exception {
+        EventLoopGroup group = TransportTestSupport.uringGroup(1, new UringIoHandlerConfig().setFixedFiles(0));
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = connect(group, new ChannelInboundHandlerAdapter(), peer);
+            try (Socket accepted = peer.accept()) {
+                channel.eventLoop().submit(() -> channel.deregister().addListener(left -> channel.close())).sync();
+                assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+
+                accepted.setSoTimeout(5_000);
+                assertThat(accepted.getInputStream().read()).as("the peer's read after the close").isEqualTo(-1);
+            }
+        } finally {
+            TransportTestSupport.shutdown(group);
+        }
+    }
+
     /** Netty lets a channel move between event loops: its entry in the old ring must go, a new one come. */
     @Test
     void aChannelMovedToAnotherLoopKeepsEchoingAndMovesItsEntry() throws Exception {
