@@ -360,6 +360,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
         if (isOpen()) {
             lateReadEnded(late.readEnd());
         }
+        if (isOpen() && !isSendInFlight()) {
+            ((AbstractUringUnsafe) unsafe()).flushAgain(); // what was written while the old ring still owed its word
+        }
     }
 
     /** Releases what the channel holds beside its socket; runs in {@link #doClose()}. */

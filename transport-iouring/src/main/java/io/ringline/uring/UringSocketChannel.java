@@ -509,8 +509,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     protected void doWrite(ChannelOutboundBuffer in) throws Exception {
-        if (sendInFlight || !isRegisteredWithRing()) {
-            return;
+        if (sendInFlight || !isRegisteredWithRing() || lateCompletions != null) {
+            return; // after a move, sends wait for the old ring's last word (lateCompletionsFinished flushes then)
         }
         Object message = in.current();
         if (message == null) {

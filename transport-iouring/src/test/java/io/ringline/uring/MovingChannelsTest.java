@@ -561,6 +561,44 @@ class MovingChannelsTest {
         }
     }
 
+    /**
+     * Written on the second loop while the first ring still owes the read it left there, then moved on to a third: the
+     * write waits for the first ring's word and goes out from the third loop (a send started on the second used to be
+     * lost with the second ring's registration, and the channel never sent again).
+     */
+    @Test
+    void aWriteMadeWhileTheOldRingOwesItsReadGoesOutAfterAnotherMove() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        EventLoopGroup third = TransportTestSupport.uringGroup(1);
+        byte[] payload = TransportTestSupport.payload(7, 16 << 20);
+        CountDownLatch firstRingHeld = new CountDownLatch(1);
+        try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter(), slowPeer); // its receive is armed
+            try (Socket accepted = slowPeer.accept()) {
+                leaveAndHoldTheLoop(channel, firstRingHeld);
+                second.register(channel).sync();
+                ChannelFuture write = channel.writeAndFlush(
+                        channel.alloc().directBuffer(payload.length).writeBytes(payload));
+                Thread.sleep(200);
+                channel.deregister().sync();
+                third.register(channel).sync();
+                firstRingHeld.countDown();
+
+                accepted.setSoTimeout(10_000);
+                TransportTestSupport.assertSameBytes(accepted.getInputStream().readNBytes(payload.length), payload,
+                        "what the peer read");
+                assertThat(write.await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(write.cause()).isNull();
+            } finally {
+                firstRingHeld.countDown();
+                channel.close().sync();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second, third);
+        }
+    }
+
     /** Netty lets a channel move between event loops: its entry in the old ring must go, a new one come. */
     @Test
     void aChannelMovedToAnotherLoopKeepsEchoingAndMovesItsEntry() throws Exception {
