@@ -9,6 +9,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.ringline.uring.linux.Errno;
 
 import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_MORE;
 
@@ -138,7 +139,7 @@ final class LateCompletions implements UringIoHandle {
             loop = resumeOn;
         }
         if (loop != null) {
-            loop.execute(() -> channel.lateCompletionsFinished(this));
+            resume(loop);
         }
     }
 
@@ -153,7 +154,16 @@ final class LateCompletions implements UringIoHandle {
                 return;
             }
         }
-        loop.execute(() -> channel.lateCompletionsFinished(this));
+        resume(loop);
+    }
+
+    private void resume(EventLoop loop) {
+        try {
+            loop.execute(() -> channel.lateCompletionsFinished(this));
+        } catch (RejectedExecutionException e) {
+            // The new loop has ended, and its shutdown closed the channel: nobody takes what came.
+            discard();
+        }
     }
 
     /** What arrived, in order; empty after the first call. Only once finished. */

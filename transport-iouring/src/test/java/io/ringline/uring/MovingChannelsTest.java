@@ -599,6 +599,34 @@ class MovingChannelsTest {
         }
     }
 
+    /**
+     * The loop a channel moved to ends (closing the channel) before the loop it left has heard its ring's last word:
+     * that word then finds nobody to hand the results to, which must not fail the old loop's pass.
+     */
+    @Test
+    void aNewLoopEndingBeforeTheOldRingAnsweredLeavesTheOldLoopUnharmed() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        CountDownLatch firstRingHeld = new CountDownLatch(1);
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = connect(first, new ChannelInboundHandlerAdapter(), peer); // its receive is armed
+            try (Socket accepted = peer.accept()) {
+                leaveAndHoldTheLoop(channel, firstRingHeld);
+                second.register(channel).sync();
+                TransportTestSupport.shutdown(second);
+                firstRingHeld.countDown();
+
+                first.next().submit(() -> { }).get(5, TimeUnit.SECONDS);
+                Thread.sleep(200); // the first loop reaps its ring's answer
+                assertThat(Uring.metrics(first).loopFailures()).as("failed passes of the first loop").isZero();
+            } finally {
+                firstRingHeld.countDown();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first);
+        }
+    }
+
     /** Netty lets a channel move between event loops: its entry in the old ring must go, a new one come. */
     @Test
     void aChannelMovedToAnotherLoopKeepsEchoingAndMovesItsEntry() throws Exception {
