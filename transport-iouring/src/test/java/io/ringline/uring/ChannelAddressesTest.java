@@ -5,9 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -20,8 +18,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.shutdown;
-import static io.ringline.uring.TransportTestSupport.uringGroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** An accepted channel's addresses, as NIO (the reference) and Ringline report them. */
@@ -35,7 +33,7 @@ class ChannelAddressesTest {
     @ValueSource(strings = {"nio", "ringline"})
     void anAcceptedChannelKnowsItsAddressesAfterItClosed(String transport) throws Exception {
         boolean nio = transport.equals("nio");
-        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        EventLoopGroup group = oneLoopGroup(transport);
         Class<? extends ServerChannel> type = nio ? NioServerSocketChannel.class : UringServerSocketChannel.class;
         CompletableFuture<List<SocketAddress>> afterClose = new CompletableFuture<>();
         try {

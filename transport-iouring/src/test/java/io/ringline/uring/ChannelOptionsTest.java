@@ -6,9 +6,7 @@ import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -19,8 +17,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.shutdown;
-import static io.ringline.uring.TransportTestSupport.uringGroup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -86,7 +84,7 @@ class ChannelOptionsTest {
     @ValueSource(strings = {"nio", "ringline"})
     void setOptionOnAClosedChannelDoesNotTouchAnotherSocket(String transport) throws Exception {
         boolean nio = transport.equals("nio");
-        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        EventLoopGroup group = oneLoopGroup(transport);
         try {
             Channel closed = nio ? new NioSocketChannel() : new UringSocketChannel();
             group.register(closed).sync();

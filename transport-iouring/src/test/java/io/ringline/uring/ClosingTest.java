@@ -7,8 +7,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -23,8 +21,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.shutdown;
-import static io.ringline.uring.TransportTestSupport.uringGroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -36,7 +34,7 @@ class ClosingTest {
     @ValueSource(strings = {"nio", "ringline"})
     void closeWithLingerDoesNotBlockTheEventLoop(String transport) throws Exception {
         boolean nio = transport.equals("nio");
-        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        EventLoopGroup group = oneLoopGroup(transport);
         try (ServerSocket listener = new ServerSocket()) {
             listener.setReceiveBufferSize(16 * 1024);
             listener.bind(loopback(0), 50);
@@ -66,7 +64,7 @@ class ClosingTest {
     @ValueSource(strings = {"nio", "ringline"})
     void closeInChannelReadStillEndsTheReadWithChannelReadComplete(String transport) throws Exception {
         boolean nio = transport.equals("nio");
-        EventLoopGroup group = nio ? new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory()) : uringGroup(1);
+        EventLoopGroup group = oneLoopGroup(transport);
         List<String> events = new CopyOnWriteArrayList<>();
         CompletableFuture<Void> unregistered = new CompletableFuture<>();
         try {

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -49,6 +50,15 @@ final class TransportTestSupport {
 
     static EventLoopGroup uringGroup(int threads, UringIoHandlerConfig config) {
         return new MultiThreadIoEventLoopGroup(threads, UringIoHandler.newFactory(config));
+    }
+
+    /** One event loop of {@code transport}: "nio" (the reference in side-by-side tests) or "ringline". */
+    static EventLoopGroup oneLoopGroup(String transport) {
+        return switch (transport) {
+            case "nio" -> new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            case "ringline" -> uringGroup(1);
+            default -> throw new IllegalArgumentException("no such transport: " + transport);
+        };
     }
 
     static void shutdown(EventLoopGroup... groups) {
