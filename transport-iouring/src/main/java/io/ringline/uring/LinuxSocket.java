@@ -104,9 +104,7 @@ final class LinuxSocket {
     }
 
     void shutdown(boolean input, boolean output) throws IOException {
-        if (closed) {
-            throw new ClosedChannelException(); // never shutdown(2) an fd number that may be reused
-        }
+        ensureOpen();
         int how = input && output ? LibC.SHUT_RDWR : input ? LibC.SHUT_RD : LibC.SHUT_WR;
         int ret = LibC.shutdown(fd, how);
         if (ret < 0) {
@@ -125,7 +123,7 @@ final class LinuxSocket {
         Errno.check("close", LibC.close(fd));
     }
 
-    /** Option calls on a closed socket would reach whatever socket has since been given its fd number. */
+    /** Never use a closed socket's fd number (shutdown, options): it may belong to another file by now. */
     private void ensureOpen() throws IOException {
         if (closed) {
             throw new ClosedChannelException();

@@ -473,7 +473,7 @@ public final class UringIoHandler implements IoHandler {
             if (!inLoop()) {
                 try {
                     executor.execute(() -> slotReleased(buffer));
-                } catch (java.util.concurrent.RejectedExecutionException e) {
+                } catch (RejectedExecutionException e) {
                     bufferPool.returnAfterClose(); // the loop is ending: its pool unmaps once every slot is back
                 }
                 return;
