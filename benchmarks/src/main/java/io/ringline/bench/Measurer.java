@@ -186,22 +186,21 @@ final class Measurer {
 
     /** Idle connections that each had one echo, held open while the server is weighed; none when count is 0. */
     private static final class OpenConnections implements AutoCloseable {
+        /** Null for none. */
         private final LoadClient client;
-        private final int count;
 
-        private OpenConnections(LoadClient client, int count) {
+        private OpenConnections(LoadClient client) {
             this.client = client;
-            this.count = count;
         }
 
         static OpenConnections open(ClientMode mode, InetSocketAddress address, int count, int length,
                                     Duration connectTimeout) throws IOException {
             if (count == 0) {
-                return new OpenConnections(null, 0);
+                return new OpenConnections(null);
             }
             LoadClient client = LoadClient.connect(mode, new LoadSpec(address, count, length, 1), connectTimeout);
             client.start();
-            return new OpenConnections(client, count);
+            return new OpenConnections(client);
         }
 
         /** Null once every connection had its echo; otherwise what went wrong, to fail the measurement with. */
@@ -210,6 +209,7 @@ final class Measurer {
                 return null;
             }
             boolean settled = client.awaitQuotaDone(timeout); // true also when failures fill the quota
+            int count = client.spec().connections();
             LoadCounters counters = client.counters();
             if (settled && counters.responses() >= count) {
                 return null;
