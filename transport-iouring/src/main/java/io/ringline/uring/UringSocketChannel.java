@@ -320,8 +320,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             inputClosedByPeer();
         } else if (res < 0 && res != -Errno.ECANCELED && res != -Errno.ENOBUFS) {
             readFailed(Errno.newIOException("recv", -res));
-        } else if (config.isAutoRead() || readPending) {
-            armRead();
+        } else if (config.isAutoRead() || readPending || rdHupReceived) {
+            armRead(); // after a half-closure, on to the end of stream whatever AUTO_READ says (see rdHupCompleted)
         }
     }
 

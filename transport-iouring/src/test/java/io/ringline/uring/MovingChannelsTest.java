@@ -139,6 +139,58 @@ class MovingChannelsTest {
         }
     }
 
+    /**
+     * With AUTO_READ off the transport still reads on by itself once the peer has half-closed (as epoll does on
+     * EPOLLRDHUP), so the end of stream is noticed. The read it had armed for that as the channel left ends on the old
+     * ring with data; the new loop reads on from there to the end of stream, with no {@code read()} asked.
+     */
+    @Test
+    void aHalfClosureBeingReadAsTheChannelLeavesIsReadToTheEndOnTheNewLoop() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1, new UringIoHandlerConfig());
+        EventLoopGroup second = TransportTestSupport.uringGroup(1, new UringIoHandlerConfig());
+        byte[] payload = TransportTestSupport.payload(5, 8192); // several receives: the first guess is 2 KiB
+        CountDownLatch release = new CountDownLatch(1);
+        try (ServerSocket peer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            TransportTestSupport.ByteCollector collector = new TransportTestSupport.ByteCollector(Integer.MAX_VALUE);
+            AtomicReference<ChannelFuture> left = new AtomicReference<>();
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInitializer<Channel>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+                                @Override
+                                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                                    if (left.get() == null) {
+                                        // Leaves while the read armed for the rest is in flight, and holds the old
+                                        // loop so that its ring answers only once the new loop has the channel.
+                                        left.set(ctx.channel().deregister());
+                                        ctx.channel().eventLoop().execute(() -> holdUntil(release));
+                                    }
+                                    ctx.fireChannelRead(msg);
+                                }
+                            }, collector);
+                        }
+                    })
+                    .connect(peer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = peer.accept()) {
+                accepted.getOutputStream().write(payload);
+                accepted.shutdownOutput();
+                await(() -> left.get() != null && left.get().isDone(), seconds(5), "the channel leaving");
+                second.register(channel).sync();
+                Thread.sleep(200); // the new loop notices the half-closure before the old ring's answer reaches it
+                release.countDown();
+
+                TransportTestSupport.assertSameBytes(collector.received.get(5, TimeUnit.SECONDS), payload,
+                        "what the channel read to the end of stream");
+                assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+            }
+        } finally {
+            release.countDown();
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
     static Stream<Arguments> acceptPaths() {
         return Stream.of(
                 Arguments.of("multishot accept, DEFER_TASKRUN", new UringIoHandlerConfig()),
@@ -388,15 +440,18 @@ class MovingChannelsTest {
         EventLoop loop = channel.eventLoop();
         loop.submit(() -> {
             ChannelFuture left = channel.deregister(); // a task queued now, before the one below
-            loop.execute(() -> {
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            loop.execute(() -> holdUntil(release));
             return left;
         }).get(5, TimeUnit.SECONDS).sync();
+    }
+
+    /** A task that holds its loop until {@code release} opens. */
+    private static void holdUntil(CountDownLatch release) {
+        try {
+            release.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
