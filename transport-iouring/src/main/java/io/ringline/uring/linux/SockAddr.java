@@ -15,8 +15,9 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * Codecs between {@link InetSocketAddress} and {@code struct sockaddr_in} / {@code struct sockaddr_in6} (ip(7),
- * ipv6(7)). An IPv4 address written into an IPv6 socket's sockaddr becomes the IPv4-mapped {@code ::ffff:a.b.c.d},
- * and such an address reads back as the plain IPv4 one, so dual-stack sockets look like IPv4 ones to users.
+ * ipv6(7)). An IPv4 address written into an IPv6 socket's sockaddr becomes the IPv4-mapped {@code ::ffff:a.b.c.d}
+ * (but for the wildcard 0.0.0.0, which becomes {@code ::}), and such an address reads back as the plain IPv4 one, so
+ * dual-stack sockets look like IPv4 ones to users.
  */
 public final class SockAddr {
     private SockAddr() { }
@@ -55,7 +56,9 @@ public final class SockAddr {
             MemorySegment.copy(bytes, 0, storage, JAVA_BYTE, IPV4_ADDRESS, 4);
             return IPV4_SIZE;
         }
-        if (bytes.length == 4) {
+        if (bytes.length == 4 && ip.isAnyLocalAddress()) {
+            // 0.0.0.0 stays ::, all zeros, as Java's and Netty's sockets bind it: ::ffff:0.0.0.0 would take IPv4 only
+        } else if (bytes.length == 4) {
             storage.set(JAVA_BYTE, IPV6_ADDRESS + 10, (byte) 0xff);
             storage.set(JAVA_BYTE, IPV6_ADDRESS + 11, (byte) 0xff);
             MemorySegment.copy(bytes, 0, storage, JAVA_BYTE, IPV6_ADDRESS + 12, 4);
@@ -87,7 +90,9 @@ public final class SockAddr {
                     return new InetSocketAddress(Inet4Address.getByAddress(v4), port);
                 }
                 int scopeId = storage.get(JAVA_INT_UNALIGNED, IPV6_SCOPE_ID);
-                return new InetSocketAddress(Inet6Address.getByAddress(null, bytes, scopeId), port);
+                // Scope 0 is none: read as Java's sockets read it, with no "%0" zone in the address's text.
+                return new InetSocketAddress(scopeId == 0 ? InetAddress.getByAddress(bytes)
+                        : Inet6Address.getByAddress(null, bytes, scopeId), port);
             }
         } catch (UnknownHostException e) {
             throw new IllegalStateException("address of illegal length", e); // cannot happen: lengths are fixed
