@@ -49,4 +49,17 @@ class UringIoHandlerConfigTest {
             System.clearProperty(name);
         }
     }
+
+    /**
+     * Pool sizes that each pass the setters' checks (1 to 32768) make a loop that serves, also when the cap is no
+     * multiple of the chunk (before, 11 chunks of 3000 overran the buffer ring and the loop died at start).
+     */
+    @Test
+    void aPoolCapThatIsNoMultipleOfItsChunkMakesALoopThatServes() throws Exception {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(64).setBufferCount(3000)
+                .setMaxBufferCount(32768);
+        try (EchoServerFixture server = EchoServerFixture.ringline(config, 1, EchoServerFixture.EchoHandler.INSTANCE)) {
+            EchoTest.assertEchoes(server, 1000);
+        }
+    }
 }

@@ -19,6 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Not thread-safe: the ring's thread owns it, except for {@link #returnAfterClose()}.
  */
 public final class BufferPool implements AutoCloseable {
+    /** A provided buffer ring's most entries (io_uring_register(2), IORING_REGISTER_PBUF_RING: 32768). */
+    private static final int MAX_RING_ENTRIES = 32768;
+
     private final Ring ring;
     private final BufferRing bufferRing;
     private final int slotSize;
@@ -53,7 +56,7 @@ public final class BufferPool implements AutoCloseable {
 
     /**
      * Creates a pool of {@code slotsPerChunk} slots of {@code slotSize} bytes, published as buffer group
-     * {@code groupId}, able to grow to {@code maxSlots}.
+     * {@code groupId}, able to grow to {@code maxSlots} (rounded up to whole chunks, within the buffer ring's 32768).
      *
      * @param register whether to register the memory as fixed buffers (failures are kept, see
      *                 {@link #registrationFailure()})
@@ -62,11 +65,14 @@ public final class BufferPool implements AutoCloseable {
      */
     public static BufferPool create(Ring ring, short groupId, int slotSize, int slotsPerChunk, int maxSlots,
                                     boolean register) throws IOException {
-        int maxChunks = Math.max(1, (maxSlots + slotsPerChunk - 1) / slotsPerChunk);
-        int ringEntries = Integer.highestOneBit(Math.max(1, maxChunks * slotsPerChunk - 1)) << 1;
-        if (ringEntries > 32768) {
-            throw new IllegalArgumentException("a buffer ring holds at most 32768 slots: " + maxChunks * slotsPerChunk);
+        if (slotsPerChunk < 1 || slotsPerChunk > MAX_RING_ENTRIES) {
+            throw new IllegalArgumentException("a buffer ring holds 1 to " + MAX_RING_ENTRIES + " slots, not "
+                    + slotsPerChunk + " per chunk");
         }
+        // maxSlots rounded up to whole chunks, but no more chunks than the buffer ring holds.
+        long chunksWanted = ((long) Math.max(1, maxSlots) + slotsPerChunk - 1) / slotsPerChunk;
+        int maxChunks = (int) Math.max(1, Math.min(chunksWanted, MAX_RING_ENTRIES / slotsPerChunk));
+        int ringEntries = Integer.highestOneBit(Math.max(1, maxChunks * slotsPerChunk - 1)) << 1;
         IOException registrationFailure = null;
         if (register) {
             try {
