@@ -114,8 +114,13 @@ public final class Uring {
             case Errno.ENOMEM -> message + ": the locked-memory limit is exhausted (ulimit -l is "
                     + memlockLimit() + "); raise it (ulimit -l, or LimitMEMLOCK= in systemd, or memlock in "
                     + "/etc/security/limits.conf), or use fewer/smaller rings and buffers";
-            case Errno.EINVAL -> message + ": the kernel rejected the io_uring setup; Ringline needs Linux 5.11 "
-                    + "or newer (this is " + System.getProperty("os.version") + ")";
+            // A refused setup means a kernel older than Ringline needs; a refused registration, one older than that
+            // feature needs (its message names the version).
+            case Errno.EINVAL -> message.startsWith("io_uring_setup")
+                    ? message + ": the kernel rejected the io_uring setup; Ringline needs Linux 5.11 or newer (this is "
+                            + System.getProperty("os.version") + ")"
+                    : message + ": the kernel (" + System.getProperty("os.version") + ") rejected the request; it may "
+                            + "be older than the feature needs";
             default -> message;
         };
     }

@@ -70,7 +70,7 @@ public final class BufferRing implements AutoCloseable {
             if (ret < 0) {
                 LibC.munmap(address, size);
                 throw Errno.newIOException("io_uring_register(IORING_REGISTER_PBUF_RING, group " + groupId + ", "
-                        + entries + " entries)", -ret);
+                        + entries + " entries; needs Linux 5.19)", -ret);
             }
         }
         return new BufferRing(ring, groupId, entries, address, size);

@@ -279,7 +279,7 @@ public final class Ring implements AutoCloseable {
             MemorySegment register = scratch.allocate(RsrcRegister.LAYOUT);
             register.set(JAVA_INT, RsrcRegister.NR, count);
             register.set(JAVA_INT, RsrcRegister.FLAGS, IORING_RSRC_REGISTER_SPARSE);
-            Errno.check("io_uring_register(" + opcodeName + ", sparse, " + count + " " + unit + ")",
+            Errno.check("io_uring_register(" + opcodeName + ", sparse, " + count + " " + unit + "; needs Linux 5.19)",
                     LibC.ioUringRegister(fd, opcode, register.address(), (int) RsrcRegister.LAYOUT.byteSize()));
         }
     }
