@@ -13,8 +13,8 @@ import java.lang.foreign.MemorySegment;
  * A received buffer that is a slot of a loop's {@link io.ringline.uring.ring.BufferPool}, wrapped in place: no copy.
  * Releasing it gives the slot back to the kernel. One instance per slot, reused for each receive into that slot;
  * while the user holds it the pool keeps no reference, so Netty's leak detector reports one that is dropped
- * unreleased. Its capacity is the slot's and cannot change (ByteBuf users that need more, like
- * {@code ByteToMessageDecoder}'s cumulator, allocate a new buffer).
+ * unreleased. Its capacity is the slot's and cannot change (its maxCapacity says so; ByteBuf users that need more,
+ * like {@code ByteToMessageDecoder}'s cumulator, allocate a new buffer), but its copies grow as any buffer does.
  */
 final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
     private static final ResourceLeakDetector<PoolSlotByteBuf> LEAK_DETECTOR =
@@ -55,8 +55,9 @@ final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
         return owner;
     }
 
-    /** The native address of the byte at {@code index}. */
+    /** The native address of the byte at {@code index}, for a send: refused once released, as NIO's sends refuse. */
     long address(int index) {
+        ensureAccessible(); // a released slot may be the kernel's again, or already hold another receive
         return address + index;
     }
 
@@ -78,6 +79,21 @@ final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
                     + " bytes; copy it to grow or shrink");
         }
         return this;
+    }
+
+    // Copies are ordinary buffers that grow as written to (the inherited ones would keep the slot's maxCapacity).
+    @Override
+    public ByteBuf copy(int index, int length) {
+        checkIndex(index, length);
+        return alloc().directBuffer(length).writeBytes(this, index, length);
+    }
+
+    @Override
+    public ByteBuf readBytes(int length) {
+        checkReadableBytes(length);
+        ByteBuf copy = alloc().buffer(length).writeBytes(this, readerIndex(), length);
+        skipBytes(length);
+        return copy;
     }
 
     @Override

@@ -7,7 +7,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -57,6 +59,15 @@ final class TransportTestSupport {
         return switch (transport) {
             case "nio" -> new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             case "ringline" -> uringGroup(1);
+            default -> throw new IllegalArgumentException("no such transport: " + transport);
+        };
+    }
+
+    /** The server channel class of {@code transport}, as {@link #oneLoopGroup} names it. */
+    static Class<? extends ServerChannel> serverChannelType(String transport) {
+        return switch (transport) {
+            case "nio" -> NioServerSocketChannel.class;
+            case "ringline" -> UringServerSocketChannel.class;
             default -> throw new IllegalArgumentException("no such transport: " + transport);
         };
     }
