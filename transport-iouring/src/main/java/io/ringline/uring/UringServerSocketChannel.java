@@ -61,6 +61,9 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
         socket.listen(config.getBacklog());
         localAddress = socket.localAddress();
         active = true;
+        if (readPending) {
+            armRead(); // a read() before bind (AUTO_READ off): NIO and epoll honour it once bound
+        }
     }
 
     @Override

@@ -833,6 +833,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         pipeline().fireChannelActive();
         if (!promiseSet) {
             unsafe().close(unsafe().voidPromise()); // the user cancelled the connect meanwhile
+        } else if (readPending && isOpen()) {
+            armRead(); // a read() while connecting (AUTO_READ off): NIO and epoll honour it once connected
         }
     }
 

@@ -5,12 +5,18 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.CharsetUtil;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -19,6 +25,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketAddress;
 import java.util.Arrays;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import static io.ringline.uring.TransportTestSupport.LOOPBACK;
 import static io.ringline.uring.TransportTestSupport.assertSameBytes;
 import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.payload;
 import static io.ringline.uring.TransportTestSupport.shutdown;
 import static io.ringline.uring.TransportTestSupport.uringGroup;
@@ -180,6 +188,97 @@ class AutoReadOffTest {
             assertSameBytes(Arrays.copyOfRange(all, 3, all.length), later, "what came after AUTO_READ on");
         } finally {
             server.close().sync();
+        }
+    }
+
+    /**
+     * A read() issued while the connect is under way is honoured once connected, as NIO and epoll honour it (their
+     * doBeginRead sets the interest whatever the state).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void clientReadIssuedWhileConnectingIsHonoured(String transport) throws Exception {
+        boolean nio = transport.equals("nio");
+        EventLoopGroup group = oneLoopGroup(transport);
+        CompletableFuture<String> received = new CompletableFuture<>();
+        try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
+            Thread peer = Thread.ofVirtual().start(() -> {
+                try (Socket s = listener.accept()) {
+                    s.getOutputStream().write("hello".getBytes());
+                    s.getOutputStream().flush();
+                    s.getInputStream().read(); // hold the connection open until the client closes
+                } catch (Exception ignored) {
+                }
+            });
+            CompletableFuture<Boolean> activeAtRead = new CompletableFuture<>();
+            ChannelFuture connect = new Bootstrap().group(group)
+                    .channel(nio ? NioSocketChannel.class : UringSocketChannel.class)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelDuplexHandler() {
+                        @Override
+                        public void connect(ChannelHandlerContext ctx, SocketAddress remote, SocketAddress local,
+                                            ChannelPromise promise) {
+                            ctx.connect(remote, local, promise);
+                            // The one read(), right behind the connect, before its outcome is known.
+                            activeAtRead.complete(ctx.channel().isActive());
+                            ctx.read();
+                        }
+
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            received.complete(((ByteBuf) msg).toString(CharsetUtil.US_ASCII));
+                            ReferenceCountUtil.release(msg);
+                        }
+                    })
+                    .connect(loopback(listener.getLocalPort()));
+            Channel channel = connect.channel();
+            if (!nio) {
+                assertThat(activeAtRead.get(5, TimeUnit.SECONDS)).as("active when read() ran").isFalse();
+            }
+            assertThat(connect.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(connect.isSuccess()).isTrue();
+            try {
+                assertThat(received.get(5, TimeUnit.SECONDS)).isEqualTo("hello");
+            } finally {
+                channel.close().sync();
+                peer.join(5000);
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+
+    /**
+     * A listener's read() issued before bind is honoured once bound: it accepts a connection. (NIO is no reference
+     * here: its channel was closed by the time bind ran in one of our runs.)
+     */
+    @Test
+    void serverReadIssuedBeforeBindIsHonoured() throws Exception {
+        EventLoopGroup group = uringGroup(1);
+        CompletableFuture<Channel> accepted = new CompletableFuture<>();
+        try {
+            ChannelFuture registered = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            accepted.complete((Channel) msg);
+                            ctx.fireChannelRead(msg);
+                        }
+                    })
+                    .childHandler(new ChannelInboundHandlerAdapter())
+                    .register().sync();
+            Channel server = registered.channel();
+            server.read(); // before bind
+            server.bind(loopback(0)).sync();
+            try (Socket client = new Socket()) {
+                client.connect(server.localAddress());
+                assertThat(accepted.get(5, TimeUnit.SECONDS).isActive()).isTrue();
+            } finally {
+                server.close().sync();
+            }
+        } finally {
+            shutdown(group);
         }
     }
 }
