@@ -91,14 +91,26 @@ final class LinuxSocket {
         return address(false);
     }
 
+    /**
+     * The peer's comes from SO_PEERNAME, not getpeername(2): getpeername fails with ENOTCONN once the peer reset the
+     * connection, also one reset while it waited to be accepted, whose peer accept(2) (and so NIO and epoll) still
+     * reports. SO_PEERNAME answers as accept does (socket(7)); it takes no longer a buffer than the family's sockaddr
+     * (else EINVAL), and still gives ENOTCONN for a socket that never connected.
+     */
     private InetSocketAddress address(boolean local) {
         if (closed) {
             return null;
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment storage = arena.allocate(SockAddr.STORAGE_SIZE);
-            MemorySegment length = arena.allocateFrom(JAVA_INT, SockAddr.STORAGE_SIZE);
-            int ret = local ? LibC.getsockname(fd, storage, length) : LibC.getpeername(fd, storage, length);
+            int ret;
+            if (local) {
+                ret = LibC.getsockname(fd, storage, arena.allocateFrom(JAVA_INT, SockAddr.STORAGE_SIZE));
+            } else {
+                int size = family == LibC.AF_INET6 ? SockAddr.IPV6_SIZE : SockAddr.IPV4_SIZE;
+                ret = LibC.getsockopt(fd, SocketOptions.SOL_SOCKET, SocketOptions.SO_PEERNAME, storage,
+                        arena.allocateFrom(JAVA_INT, size));
+            }
             return ret < 0 ? null : SockAddr.read(storage);
         }
     }

@@ -71,8 +71,6 @@ public final class LibC {
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle GETSOCKNAME = function("getsockname",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
-    private static final MethodHandle GETPEERNAME = function("getpeername",
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS), CAPTURE_ERRNO);
     private static final MethodHandle SHUTDOWN = function("shutdown",
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT), CAPTURE_ERRNO);
     private static final MethodHandle CLOSE = function("close",
@@ -231,15 +229,6 @@ public final class LibC {
         MemorySegment capture = CAPTURE.get();
         try {
             return result((int) GETSOCKNAME.invokeExact(capture, fd, address, length), capture);
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
-    }
-
-    public static int getpeername(int fd, MemorySegment address, MemorySegment length) {
-        MemorySegment capture = CAPTURE.get();
-        try {
-            return result((int) GETPEERNAME.invokeExact(capture, fd, address, length), capture);
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -12,6 +12,8 @@ public final class SocketOptions {
     public static final int SO_KEEPALIVE = 9;
     public static final int SO_LINGER = 13;
     public static final int SO_REUSEPORT = 15;
+    /** The peer's address, as accept(2) gives it: also for a connection the peer has reset. */
+    public static final int SO_PEERNAME = 28;
 
     public static final int IPPROTO_IP = 0;
     public static final int IP_TOS = 1;
