@@ -347,6 +347,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void recvCompleted(int res, int flags) {
+        boolean multishot = readMultishot;
         readCompleted(flags);
         ByteBuf buffer;
         boolean pooled = (flags & IORING_CQE_F_BUFFER) != 0;
@@ -362,6 +363,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
         if (res > 0) {
+            if (multishot && !readLoop && !isReadCompleteScheduled()) {
+                // The first receive of a read loop, from a multishot recv armed in an earlier one: reset() the handle
+                // as armRead() does for a single-shot recv, so that its totals are this loop's (as NIO's and epoll's).
+                allocHandle.reset(config);
+            }
             if (!pooled) {
                 buffer.writerIndex(buffer.writerIndex() + res);
             }
