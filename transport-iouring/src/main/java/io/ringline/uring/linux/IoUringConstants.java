@@ -87,6 +87,7 @@ public final class IoUringConstants {
     // io_uring_sqe.flags
     public static final byte IOSQE_FIXED_FILE = 1 << 0;
     public static final byte IOSQE_IO_LINK = 1 << 2;
+    public static final byte IOSQE_IO_HARDLINK = 1 << 3;
     public static final byte IOSQE_ASYNC = 1 << 4;
     public static final byte IOSQE_BUFFER_SELECT = 1 << 5;
     public static final byte IOSQE_CQE_SKIP_SUCCESS = 1 << 6;

@@ -297,11 +297,16 @@ public final class Ring implements AutoCloseable {
 
     /** Submits what the submission queue holds, without waiting. Returns the number of SQEs the kernel took. */
     public int submit() throws IOException {
-        int toSubmit = submissionQueue.flush();
-        if (toSubmit == 0) {
-            return 0;
-        }
-        return enter(toSubmit, 0, 0, 0, 0);
+        return enterToSubmit(submissionQueue.flush());
+    }
+
+    /** Submits the SQEs before {@code end} (a position between the kernel's head and our tail), without waiting. */
+    int submitTo(int end) throws IOException {
+        return enterToSubmit(submissionQueue.flushTo(end));
+    }
+
+    private int enterToSubmit(int toSubmit) throws IOException {
+        return toSubmit == 0 ? 0 : enter(toSubmit, 0, 0, 0, 0);
     }
 
     /**

@@ -33,6 +33,8 @@ public final class SubmissionQueue {
     private final int entries;
     /** Our tail: SQEs up to here are prepared; the kernel sees them once {@link #flush()} publishes it. */
     private int tail;
+    /** The tail the kernel was last shown. */
+    private int published;
 
     SubmissionQueue(Ring ring, MemorySegment ringMemory, MemorySegment sqes, MemorySegment params, boolean noSqArray) {
         this.ring = ring;
@@ -44,6 +46,7 @@ public final class SubmissionQueue {
         this.mask = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_MASK));
         this.entries = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_ENTRIES));
         this.tail = ringMemory.get(JAVA_INT, tailOffset);
+        this.published = tail;
         if (!noSqArray) {
             // Without IORING_SETUP_NO_SQARRAY the kernel reads SQE indexes from this array: map slot i to SQE i once.
             long array = params.get(JAVA_INT, Params.SQ_OFF_ARRAY);
@@ -77,15 +80,35 @@ public final class SubmissionQueue {
      * SQE contents first) and returns how many it has yet to take.
      */
     int flush() {
-        INT.setRelease(ringMemory, tailOffset, tail);
-        return pending();
+        return flushTo(tail);
+    }
+
+    /** As {@link #flush()}, publishing only the SQEs before {@code end}. */
+    int flushTo(int end) {
+        published = end;
+        INT.setRelease(ringMemory, tailOffset, end);
+        return end - (int) INT.getAcquire(ringMemory, headOffset);
     }
 
     /** The offset of the next SQE in the SQE array, zeroed; submits first if the queue is full. */
     private long nextSqe() {
-        if (tail - (int) INT.getAcquire(ringMemory, headOffset) == entries) {
+        int head = (int) INT.getAcquire(ringMemory, headOffset);
+        if (tail - head == entries) {
+            // Submit only whole chains: an SQE flagged IO_LINK/IO_HARDLINK links to the one prepared next, which
+            // must reach the kernel in the same submission or the link is cut.
+            int end = tail;
+            while (end != head && (sqes.get(JAVA_BYTE, ((end - 1) & mask) * Sqe.SIZE + Sqe.FLAGS)
+                    & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0) {
+                end--;
+            }
+            if (end - published < 0) {
+                end = published; // what the kernel was shown already stays shown
+            }
+            if (end == head) {
+                throw new SubmissionQueueFullException(entries, "one chain of linked SQEs fills the whole queue");
+            }
             try {
-                ring.submit();
+                ring.submitTo(end);
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }

@@ -11,4 +11,8 @@ public final class SubmissionQueueFullException extends IllegalStateException {
         super("io_uring submission queue full (" + entries + " entries) and the kernel is not taking entries "
                 + "until completions are reaped; raise the ring size or reap before submitting more");
     }
+
+    public SubmissionQueueFullException(int entries, String why) {
+        super("io_uring submission queue full (" + entries + " entries): " + why + "; raise the ring size");
+    }
 }
