@@ -18,6 +18,8 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.PromiseNotifier;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.IoUringStructs.Iovec;
 import io.ringline.uring.linux.IoUringStructs.MsgHdr;
@@ -62,6 +64,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * several with WRITEV_FIXED where the kernel has it (6.15). Heap buffers are copied to direct memory once.
  */
 public class UringSocketChannel extends AbstractUringChannel implements SocketChannel {
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(UringSocketChannel.class);
+
     private static final int MAX_IOVECS = 64;
     /**
      * Scratch for one gathering send: its iovecs and, after them, its msghdr. One request, so that the scratch area
@@ -89,6 +93,12 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     private ByteBuf fileRegionChunk;
     /** A shutdownOutput() that waits for the send in flight to complete (see {@link #shutdownOutput0}). */
     private ChannelPromise shutdownOutputAfterSend;
+    /** A close() that waits for the send in flight to complete (see {@link SocketUnsafe#prepareToClose}). */
+    private CloseAfterSend closeAfterSend;
+    /** Bytes the send in flight asked the kernel for: when it reports them all, the socket had room for them. */
+    private long sendLength;
+    /** The outbound buffer the send in flight is from; Netty's unsafe forgets it as soon as close() starts. */
+    private ChannelOutboundBuffer sendingFrom;
     // Connect state.
     private ChannelPromise connectPromise;
     private ScheduledFuture<?> connectTimeout;
@@ -160,7 +170,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     @Override
     void armRead() {
         if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()
-                || lateCompletions != null) {
+                || lateCompletions != null || closeAfterSend != null) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -222,6 +232,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void unregisteredFromRing() {
+        closeNowIfWaiting(); // the send's completion goes to this ring no more
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
@@ -337,8 +348,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     private void rdHupCompleted(int res) {
         rdHupArmed = false;
-        if (res < 0 || !isOpen() || inputShutdown) {
-            return; // cancelled by close
+        if (res < 0 || !isOpen() || inputShutdown || closeAfterSend != null) {
+            return; // cancelled by close, or closing
         }
         rdHupReceived = true;
         if (!readArmed && !readLoop) {
@@ -357,8 +368,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             buffer = recvBuffer;
             recvBuffer = null;
         }
-        if (!isOpen()) {
-            ReferenceCountUtil.release(buffer);
+        if (!isOpen() || closeAfterSend != null) {
+            ReferenceCountUtil.release(buffer); // closed, or closing: nothing is read after close(), as with NIO
             return;
         }
         RecvByteBufAllocator.Handle allocHandle = unsafe().recvBufAllocHandle();
@@ -522,6 +533,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (message == null) {
             return;
         }
+        sendingFrom = in;
         if (message instanceof FileRegion region) {
             writeFileRegion(in, region);
             return;
@@ -542,6 +554,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             handler.counters().poolSlotSends++;
             int fixedIndex = handler.bufferPool().fixedBufferIndex(slot.slot());
             if (fixedIndex >= 0) {
+                sendLength = readable;
                 submissionQueue().prepWriteFixed(socket.fd(), slot.address(buffer.readerIndex()), readable, 0,
                         (short) fixedIndex, userData(OP_SEND, 0));
                 onFixedFile();
@@ -550,6 +563,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             }
         }
         if (buffer.nioBufferCount() == 1) {
+            sendLength = readable;
             submissionQueue().prepSend(socket.fd(), addressOf(buffer, buffer.readerIndex(), readable), readable,
                     MSG_NOSIGNAL, userData(OP_SEND, 0));
             onFixedFile();
@@ -558,6 +572,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         long iovecs = handler.scratch(SEND_SCRATCH);
         int count = addIovecs(buffer, iovecs, 0);
+        sendLength = iovecBytes(iovecs, count);
         prepSendmsg(handler, iovecs, count);
     }
 
@@ -566,6 +581,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         gather.start(handler, handler.scratch(SEND_SCRATCH));
         in.forEachFlushedMessage(gather);
         int count = gather.count;
+        sendLength = iovecBytes(gather.iovecs, count);
         if (count == 0) {
             // Only empty buffers were flushed: let the completion path remove them.
             submissionQueue().prepNop(userData(OP_SEND, 0));
@@ -667,6 +683,16 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         return index;
     }
 
+    /** The bytes {@code count} iovecs at {@code iovecs} name. */
+    private static long iovecBytes(long iovecs, int count) {
+        MemorySegment vector = MemorySegment.ofAddress(iovecs).reinterpret((long) count * Iovec.SIZE);
+        long bytes = 0;
+        for (int i = 0; i < count; i++) {
+            bytes += vector.get(JAVA_LONG, i * Iovec.SIZE + Iovec.LEN);
+        }
+        return bytes;
+    }
+
     private static void writeIovec(long iovecs, int index, long address, int length) {
         MemorySegment iovec = MemorySegment.ofAddress(iovecs + index * Iovec.SIZE).reinterpret(Iovec.SIZE);
         iovec.set(JAVA_LONG, Iovec.BASE, address);
@@ -682,7 +708,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void sendCompleted(int res) {
-        ChannelOutboundBuffer in = unsafe().outboundBuffer();
+        ChannelOutboundBuffer in = closeAfterSend != null ? sendingFrom : unsafe().outboundBuffer();
         if (fileRegionChunk != null) {
             fileRegionSent(in, res);
             return;
@@ -703,7 +729,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             in.removeBytes(res);
             sendInFlight = false;
         }
-        if (shutdownOutputIfWaiting()) {
+        if (stopAfterSend(in, res >= 0 && res == sendLength)) {
             return;
         }
         if (res >= 0 && !in.isEmpty()) {
@@ -780,14 +806,14 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 if (res != -Errno.ECANCELED) {
                     ((AbstractUringUnsafe) unsafe()).handleWriteFailure(Errno.newIOException("send", -res));
                 }
-                shutdownOutputIfWaiting();
+                stopAfterSend(in, false);
             }
             return;
         }
         in.progress(res);
         chunk.skipBytes(res);
         boolean chunkSent = !chunk.isReadable();
-        if (!chunkSent && shutdownOutputAfterSend == null) {
+        if (!chunkSent && !isStopWaiting()) {
             // A short send. transferTo counted the whole chunk as transferred when it read it, so the rest of the
             // chunk must go out before the region is read any further.
             int remaining = chunk.readableBytes();
@@ -804,7 +830,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             in.remove(); // its listeners may flush: the send counts as in flight until the region is gone
         }
         sendInFlight = false;
-        if (shutdownOutputIfWaiting()) {
+        if (stopAfterSend(in, false)) { // a file region's next chunk is read only when asked for: stop here
             return;
         }
         if (!in.isEmpty()) {
@@ -940,21 +966,60 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else if (shutdownOutputAfterSend != null) {
             shutdownOutputAfterSend.addListener(new PromiseNotifier<>(promise));
         } else {
+            if (closeAfterSend == null) {
+                cancelSend();
+            }
             shutdownOutputAfterSend = promise;
-            submissionQueue().prepCancel(userData(OP_SEND, 0), 0,
-                    UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
         }
     }
 
-    /** Runs a shutdownOutput() that waited for the send that just completed; returns whether there was one. */
-    private boolean shutdownOutputIfWaiting() {
-        ChannelPromise promise = shutdownOutputAfterSend;
-        if (promise == null) {
+    private void cancelSend() {
+        submissionQueue().prepCancel(userData(OP_SEND, 0), 0, UringIoHandler.userData(0, UringIoHandler.OP_CANCEL, 0));
+    }
+
+    /** A shutdownOutput() or close() waits for the send in flight. */
+    private boolean isStopWaiting() {
+        return shutdownOutputAfterSend != null || closeAfterSend != null;
+    }
+
+    /**
+     * After a send completed: runs the shutdownOutput() and close() that waited for it, and returns whether there
+     * were any. If the send went out {@code whole} before its cancellation could stop it, the socket had room, and
+     * NIO's synchronous writes would have put what was flushed after it into the socket too, as far as it takes it:
+     * so that goes first, in a send cancelled at once as well (the stop then waits for that one).
+     */
+    private boolean stopAfterSend(ChannelOutboundBuffer in, boolean whole) {
+        if (!isStopWaiting()) {
             return false;
         }
-        shutdownOutputAfterSend = null;
-        ((AbstractUnsafe) unsafe()).shutdownOutput(promise);
+        if (whole && isOpen() && !in.isEmpty()) {
+            try {
+                doWrite(in);
+            } catch (Exception e) {
+                logger.debug("{}: the send after one that went out whole failed to start; stopping now", this, e);
+            }
+            if (sendInFlight) {
+                cancelSend();
+                return true;
+            }
+        }
+        ChannelPromise shutdown = shutdownOutputAfterSend;
+        if (shutdown != null) {
+            shutdownOutputAfterSend = null;
+            ((AbstractUnsafe) unsafe()).shutdownOutput(shutdown);
+        }
+        closeNowIfWaiting();
         return true;
+    }
+
+    /** Runs the close() that waits for the send in flight, if there is one, without waiting any longer. */
+    private void closeNowIfWaiting() {
+        CloseAfterSend close = closeAfterSend;
+        if (close != null) {
+            closeAfterSend = null;
+            sendingFrom = null;
+            close.run();
+        }
     }
 
     @Override
@@ -1011,28 +1076,71 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         });
     }
 
+    /**
+     * With SO_LINGER > 0, close(2) blocks until the unsent data is out or the linger time is up, O_NONBLOCK or not
+     * (socket(7)). As NIO and epoll do, that close runs on GlobalEventExecutor, not on the event loop; the ring's part
+     * of closing runs here first. Null for a close on the loop.
+     */
+    private Executor lingeringClose() {
+        try {
+            if (isOpen() && config.getSoLinger() > 0) {
+                closeRingPart();
+                if (isRegisteredWithRing()) {
+                    // Run the kernel's deferred work now (DEFER_TASKRUN): the cancelled operations drop their
+                    // references to the file here, so the close(2) elsewhere is the last one, and lingers there.
+                    handler().ring().submitAndWait(0, -1);
+                }
+                return GlobalEventExecutor.INSTANCE;
+            }
+        } catch (Exception e) {
+            // As epoll does: the socket may have closed meanwhile (getSoLinger() then throws); close on the loop.
+        }
+        return null;
+    }
+
+    /** Netty's close, handed over by prepareToClose's executor, kept until the send in flight completes. */
+    private final class CloseAfterSend implements Executor {
+        private Runnable close;
+
+        @Override
+        public void execute(Runnable command) {
+            close = command;
+        }
+
+        void run() {
+            Executor lingering = lingeringClose();
+            if (lingering != null) {
+                lingering.execute(close);
+            } else {
+                close.run();
+            }
+        }
+    }
+
     private final class SocketUnsafe extends AbstractUringUnsafe {
-        /**
-         * With SO_LINGER > 0, close(2) blocks until the unsent data is out or the linger time is up, O_NONBLOCK or
-         * not (socket(7)). As NIO and epoll do, that close runs on GlobalEventExecutor, not on the event loop; the
-         * ring's part of closing runs here first.
-         */
+        /** Where Netty runs the close: later on the loop after the send in flight, elsewhere to linger, or now (null). */
         @Override
         protected Executor prepareToClose() {
-            try {
-                if (isOpen() && config.getSoLinger() > 0) {
-                    closeRingPart();
-                    if (isRegisteredWithRing()) {
-                        // Run the kernel's deferred work now (DEFER_TASKRUN): the cancelled operations drop their
-                        // references to the file here, so the close(2) elsewhere is the last one, and lingers there.
-                        handler().ring().submitAndWait(0, -1);
-                    }
-                    return GlobalEventExecutor.INSTANCE;
+            if (sendInFlight && isOpen() && isRegisteredWithRing() && !eventLoop().isShuttingDown()) {
+                // What the kernel takes of the send in flight is as good as written (NIO's synchronous write would
+                // have put it in the socket), and Netty fails every flushed write's promise once the close runs. So
+                // cancel the send and close once its completion has said how much went out (stopAfterSend), one ring
+                // round trip later: writeAndFlush(msg); close() then delivers msg, and reports it sent, whenever the
+                // socket had room for it. (Not while the loop shuts down: no round trip may come.)
+                if (shutdownOutputAfterSend == null) {
+                    cancelSend();
                 }
-            } catch (Exception e) {
-                // As epoll does: the socket may have closed meanwhile (getSoLinger() then throws); close on the loop.
+                closeAfterSend = new CloseAfterSend();
+                return closeAfterSend;
             }
-            return null;
+            return lingeringClose();
+        }
+
+        /** Runs a close() that waits for the send in flight now: the loop shuts down. */
+        @Override
+        public void close() {
+            closeNowIfWaiting();
+            super.close();
         }
 
         @Override

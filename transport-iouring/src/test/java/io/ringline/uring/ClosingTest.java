@@ -2,15 +2,19 @@ package io.ringline.uring;
 
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.net.ServerSocket;
@@ -20,14 +24,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
+import static io.ringline.uring.TransportTestSupport.assertSameBytes;
 import static io.ringline.uring.TransportTestSupport.loopback;
 import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
+import static io.ringline.uring.TransportTestSupport.payload;
 import static io.ringline.uring.TransportTestSupport.shutdown;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Closing as with NIO (each test runs on both): a lingering close(2) does not stall the event loop, and a channel
- * closed from channelRead still gets its channelReadComplete before channelInactive.
+ * Closing as with NIO (each test runs on both): a lingering close(2) does not stall the event loop, a channel closed
+ * from channelRead still gets its channelReadComplete before channelInactive, and what was flushed before a close or
+ * shutdownOutput goes out.
  */
 class ClosingTest {
     @ParameterizedTest
@@ -101,6 +108,54 @@ class ClosingTest {
                 assertThat(events).containsExactly("read", "readComplete", "inactive", "unregistered");
             } finally {
                 server.close().sync();
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+
+    /**
+     * writeAndFlush(a), writeAndFlush(b), then close() or shutdownOutput(), in one task on the loop, to a peer with
+     * plenty of room: NIO writes each flush at once, so the peer reads a and b before the end of stream and both
+     * promises succeed. Ringline has a send in flight when the stop comes: what it and the sends after it get out
+     * must count as written, as far as the socket takes them.
+     */
+    @ParameterizedTest(name = "{0}, {1}")
+    @CsvSource({"nio,close", "ringline,close", "nio,shutdownOutput", "ringline,shutdownOutput"})
+    void whatWasFlushedBeforeAStopGoesOutAsWithNio(String transport, String stop) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        try (ServerSocket listener = new ServerSocket()) {
+            listener.bind(loopback(0));
+            SocketChannel client = (SocketChannel) new Bootstrap().group(group)
+                    .channel(transport.equals("nio") ? NioSocketChannel.class : UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) {
+                peer.setSoTimeout(10_000);
+                byte[] a = payload(1, 1000);
+                byte[] b = payload(2, 1000);
+                List<ChannelFuture> writes = client.eventLoop().submit(() -> {
+                    List<ChannelFuture> futures = List.of(
+                            client.writeAndFlush(Unpooled.directBuffer().writeBytes(a)),
+                            client.writeAndFlush(Unpooled.directBuffer().writeBytes(b)));
+                    if (stop.equals("close")) {
+                        client.close();
+                    } else {
+                        client.shutdownOutput();
+                    }
+                    return futures;
+                }).get(10, TimeUnit.SECONDS);
+
+                byte[] expected = new byte[2000];
+                System.arraycopy(a, 0, expected, 0, 1000);
+                System.arraycopy(b, 0, expected, 1000, 1000);
+                assertSameBytes(peer.getInputStream().readAllBytes(), expected, "what the peer read before EOF");
+                for (ChannelFuture write : writes) {
+                    assertThat(write.await(10, TimeUnit.SECONDS)).isTrue();
+                    assertThat(write.cause()).as("the write's failure").isNull();
+                }
+            } finally {
+                client.close().sync();
             }
         } finally {
             shutdown(group);

@@ -135,6 +135,34 @@ class PendingWritesTest {
         assertLoopAlive();
     }
 
+    /**
+     * A close() waits a ring round trip for the send in flight (to count what it got out); a loop that shuts down
+     * right after, in the same task, gives it none: the channel still closes, its writes fail and every buffer goes
+     * back.
+     */
+    @Test
+    void aCloseWaitingForItsSendStillClosesWhenTheLoopShutsDownRightAfter() throws Exception {
+        try (ServerSocket listener = slowListener()) {
+            Channel client = connectSlowClient(listener);
+            try (Socket peer = listener.accept()) {
+                List<ByteBuf> buffers = new ArrayList<>();
+                List<ChannelFuture> writes = writeAll(client, buffers);
+                Thread.sleep(100); // a send is parked in the kernel, waiting for room
+                client.eventLoop().execute(() -> {
+                    client.close();
+                    group.shutdownGracefully(0, 5, TimeUnit.SECONDS);
+                });
+                assertThat(group.awaitTermination(10, TimeUnit.SECONDS)).as("the loop ended").isTrue();
+                assertThat(client.closeFuture().isDone()).as("closed").isTrue();
+                for (ChannelFuture write : writes) {
+                    assertThat(write.isDone()).as("write done").isTrue();
+                }
+                assertThat(writes.get(CHUNKS - 1).cause()).isNotNull();
+                assertReleased(buffers);
+            }
+        }
+    }
+
     @Test
     void shutdownOutputWithAStalledSendCompletesAndFailsWhatDidNotGoOut() throws Exception {
         try (ServerSocket listener = slowListener()) {
