@@ -94,8 +94,6 @@ public final class UringIoHandler implements IoHandler {
     private final CompletionHandler dispatcher = this::dispatch;
     /** Work to run once the current batch of completions is handled (e.g. channelReadComplete). */
     private final ArrayDeque<Runnable> afterCompletions = new ArrayDeque<>();
-    /** Channels whose reads paused because the buffer pool ran dry. */
-    private final ArrayDeque<Runnable> bufferWaiters = new ArrayDeque<>();
     private final UringMetrics.Counters counters = new UringMetrics.Counters();
     private final SlotOwner slotOwner = new SlotOwner();
     private final MemorySegment scratch;
@@ -213,9 +211,9 @@ public final class UringIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         try {
-            // Slots released by tasks since the last pass (e.g. from other threads) go back to the kernel, and reads
-            // that paused for them resume, before the loop decides to sleep: nothing else would wake it for them.
-            serviceBufferPool();
+            // Slots released by tasks since the last pass (e.g. from other threads) go back to the kernel before the
+            // loop sleeps: receives armed meanwhile may fill them.
+            publishRecycledSlots();
             if (context.canBlock() && completionQueue.ready() == 0) {
                 SLEEPING.setVolatile(this, true);
                 // Re-check after publishing that we sleep: a task added before this point is seen here, one added
@@ -266,19 +264,13 @@ public final class UringIoHandler implements IoHandler {
                 task.run();
             }
         }
-        serviceBufferPool();
+        publishRecycledSlots();
         return handled;
     }
 
-    private void serviceBufferPool() {
+    private void publishRecycledSlots() {
         if (bufferPool != null) {
             bufferPool.publish();
-            if (!bufferWaiters.isEmpty() && bufferPool.hasFreeSlots()) {
-                Runnable waiter;
-                while ((waiter = bufferWaiters.poll()) != null) {
-                    waiter.run();
-                }
-            }
         }
     }
 
@@ -428,16 +420,6 @@ public final class UringIoHandler implements IoHandler {
     /** Runs {@code task} once the current batch of completions is handled. */
     void afterCompletions(Runnable task) {
         afterCompletions.add(task);
-    }
-
-    /** Runs {@code task} once the buffer pool has a free slot again. */
-    void whenBuffersFree(Runnable task) {
-        bufferWaiters.add(task);
-    }
-
-    /** {@code task} no longer waits for free slots (its channel left this loop). */
-    void stopWaitingForBuffers(Runnable task) {
-        bufferWaiters.remove(task);
     }
 
     /** Returns pool slot {@code slot}, which a completion took but nobody will read, straight to the kernel. */

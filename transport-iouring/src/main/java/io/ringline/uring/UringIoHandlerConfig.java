@@ -12,8 +12,9 @@ import java.util.function.IntConsumer;
  * <p>Buffer pool: each event loop owns {@code bufferCount} slots of {@code bufferSize} bytes in one page-aligned
  * region, registered with its ring as a provided buffer ring. Receives land in a slot the kernel picks; an echo of
  * that {@code ByteBuf} is sent from the same slot, and the slot goes back to the ring when the buffer is released.
- * When every slot is taken the pool grows by {@code bufferCount} slots up to {@code maxBufferCount}, and beyond
- * that reads pause until slots come back. Memory: {@code bufferSize * bufferCount} per loop. Only with
+ * When every slot is taken the pool grows by {@code bufferCount} slots up to {@code maxBufferCount}; beyond that a
+ * connection reads into {@code RCVBUF_ALLOCATOR} buffers, as NIO does, until slots come back
+ * ({@link UringBufferPoolEvent}). Memory: {@code bufferSize * bufferCount} per loop. Only with
  * {@link #setRegisteredBuffers registered buffers} on is it also locked in RAM (it then counts against
  * {@code ulimit -l} for unprivileged users).
  */

@@ -6,7 +6,9 @@ package io.ringline.uring;
  * @param poolSlots                 slots in the buffer pool(s)
  * @param slotsInUse                slots holding received data not yet released
  * @param noBufferEvents            receives that found every slot taken (ENOBUFS with none left to offer): the pool
- *                                  grew a chunk, or at its cap reads paused until slots returned
+ *                                  grew a chunk, or at its cap the connection read into allocator buffers
+ * @param allocatorReadsWhilePoolExhausted receives into {@code RCVBUF_ALLOCATOR} buffers (a copy, as with NIO)
+ *                                  because every slot was taken and the pool could not grow
  * @param bytesCopiedOnWrite        bytes the write path copied (heap buffers into direct memory)
  * @param fixedSends                sends from registered memory (WRITE_FIXED, WRITEV_FIXED)
  * @param plainSends                other sends (SEND, SENDMSG, WRITEV)
@@ -19,23 +21,27 @@ package io.ringline.uring;
  * @param loopFailures              loop passes that failed unexpectedly (an io_uring_enter(2) error, a throwing
  *                                  completion handler); each is logged, and the loop goes on after a 1 s pause
  */
-public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents, long bytesCopiedOnWrite,
-                           long fixedSends, long plainSends, long poolSlotSends, long completionQueueOverflows,
-                           long fixedFiles, long loopFailures) {
+public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents,
+                           long allocatorReadsWhilePoolExhausted, long bytesCopiedOnWrite, long fixedSends,
+                           long plainSends, long poolSlotSends, long completionQueueOverflows, long fixedFiles,
+                           long loopFailures) {
 
     UringMetrics plus(UringMetrics other) {
         return new UringMetrics(poolSlots + other.poolSlots, slotsInUse + other.slotsInUse,
-                noBufferEvents + other.noBufferEvents, bytesCopiedOnWrite + other.bytesCopiedOnWrite,
+                noBufferEvents + other.noBufferEvents,
+                allocatorReadsWhilePoolExhausted + other.allocatorReadsWhilePoolExhausted,
+                bytesCopiedOnWrite + other.bytesCopiedOnWrite,
                 fixedSends + other.fixedSends, plainSends + other.plainSends, poolSlotSends + other.poolSlotSends,
                 completionQueueOverflows + other.completionQueueOverflows, fixedFiles + other.fixedFiles,
                 loopFailures + other.loopFailures);
     }
 
-    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    static final UringMetrics ZERO = new UringMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 
     /** The loop thread's running counts. */
     static final class Counters {
         long noBufferEvents;
+        long allocatorReadsWhilePoolExhausted;
         long bytesCopiedOnWrite;
         long fixedSends;
         long plainSends;
@@ -44,8 +50,9 @@ public record UringMetrics(long poolSlots, long slotsInUse, long noBufferEvents,
         long loopFailures;
 
         UringMetrics snapshot(long poolSlots, long slotsInUse, long fixedFiles) {
-            return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, bytesCopiedOnWrite, fixedSends,
-                    plainSends, poolSlotSends, completionQueueOverflows, fixedFiles, loopFailures);
+            return new UringMetrics(poolSlots, slotsInUse, noBufferEvents, allocatorReadsWhilePoolExhausted,
+                    bytesCopiedOnWrite, fixedSends, plainSends, poolSlotSends, completionQueueOverflows, fixedFiles,
+                    loopFailures);
         }
     }
 }

@@ -53,7 +53,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Reads: with the loop's buffer pool, one multishot recv stays armed while {@code AUTO_READ} is on, and each
  * completion becomes a {@code ByteBuf} wrapping the pool slot the kernel filled; with {@code AUTO_READ} off each
- * {@code read()} is one recv. Without the pool each recv fills a buffer from {@code RCVBUF_ALLOCATOR}.
+ * {@code read()} is one recv. Without the pool each recv fills a buffer from {@code RCVBUF_ALLOCATOR}, and so does
+ * a connection's recv while the pool is exhausted (every slot taken, at its cap; see {@link UringBufferPoolEvent}).
  * {@code channelReadComplete} fires once per loop pass that delivered data, after every completion of that pass,
  * so an echo flushes once per pass. {@code MaxMessagesPerRead} bounds reads per pass only in the allocator path
  * (a multishot recv delivers what arrived).
@@ -81,12 +82,15 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     /** This connection's index in the ring's fixed file table, or -1: its operations then name its fd. */
     private int fixedFile = -1;
     // Read state.
-    private boolean waitingForBuffers;
+    /**
+     * A receive found the loop's pool exhausted (every slot taken, no room to grow): EXHAUSTED fired, and receives go
+     * into {@code RCVBUF_ALLOCATOR} buffers until the pool has free slots again and one fills a slot (AVAILABLE).
+     */
+    private boolean poolExhausted;
     private boolean rdHupArmed;
     /** The peer half-closed: read until EOF whatever AUTO_READ and the allocator say (epoll's receivedRdHup). */
     private boolean rdHupReceived;
     private ByteBuf recvBuffer;
-    private final Runnable rearmAfterBuffersFree = this::buffersFreed;
     // Write state.
     private boolean sendInFlight;
     private final Gather gather = new Gather();
@@ -169,8 +173,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void armRead() {
-        if (readArmed || waitingForBuffers || inputShutdown || !isActive() || !isRegisteredWithRing()
-                || lateCompletions != null || closeAfterSend != null) {
+        if (readArmed || inputShutdown || !isActive() || !isRegisteredWithRing() || lateCompletions != null
+                || closeAfterSend != null) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -179,7 +183,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (!isReadCompleteScheduled() && !readLoop) {
             allocHandle.reset(config); // a new read loop
         }
-        if (pool != null) {
+        // Back to the pool as soon as it has a free slot; until then (the pool exhausted) copy as NIO does.
+        if (pool != null && (!poolExhausted || pool.hasFreeSlots())) {
             // Multishot only with Netty's adaptive allocator: a custom RecvByteBufAllocator sizes and counts reads
             // itself, which a multishot recv (the kernel receives ahead, a slot at a time) cannot honour.
             if (config.isAutoRead() && handler().config().isMultishotRecv() && !rdHupReceived
@@ -196,6 +201,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 readMultishot = false;
             }
         } else {
+            if (pool != null) {
+                handler().counters().allocatorReadsWhilePoolExhausted++;
+            }
             ByteBuf buffer = allocHandle.allocate(config.getAllocator());
             if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
                 ByteBuf direct = config.getAllocator().directBuffer(buffer.capacity());
@@ -247,11 +255,6 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             }
             connecting.tryFailure(new ConnectException("connect to " + requestedRemoteAddress + " abandoned: the "
                     + "channel left its event loop while connecting; close it and connect a new one"));
-        }
-        if (waitingForBuffers) {
-            // Reads paused on this loop's exhausted pool; the next loop receives into its own.
-            handler().stopWaitingForBuffers(rearmAfterBuffersFree);
-            waitingForBuffers = false;
         }
         LateCompletions late = lateCompletions;
         if (late != null && recvBuffer != null && late.oldHandler() == handler()) {
@@ -381,6 +384,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             }
             if (!pooled) {
                 buffer.writerIndex(buffer.writerIndex() + res);
+            } else if (poolExhausted) {
+                poolExhausted = false; // the first read into a slot since the pool ran dry
+                pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
             }
             allocHandle.lastBytesRead(res);
             allocHandle.incMessagesRead(1);
@@ -423,7 +429,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         // The kernel found the buffer ring empty somewhere in its last batch of receives, possibly for many
         // connections at once. If slots are free by now (completions of that batch gave some back, published before
         // the receive armed here reaches the kernel), this one is stale: just receive again. Only when every slot is
-        // taken is the pool short: it grows or reads pause, once per shortage rather than once per connection.
+        // taken is the pool short: it grows, once per shortage rather than once per connection.
         if (pool.hasFreeSlots()) {
             armRead();
             return;
@@ -439,25 +445,25 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             armRead();
             return;
         }
-        // Reads pause until slots come back. End the read loop under way first (a peer's half-closure keeps one going
-        // until EOF): handlers that flush in channelReadComplete hold their received slots until it fires, and those
-        // may be the very slots the pool waits for.
+        // The pool cannot take more. Pausing reads until slots come back is no answer: the slots may be held until
+        // more of this very data is read (a decoder keeps a partial frame's first buffer), so nothing would ever be
+        // read again. Receive into RCVBUF_ALLOCATOR buffers instead, as NIO does, until the pool has free slots.
+        // End the read loop under way first (a peer's half-closure keeps one going until EOF): handlers that flush
+        // in channelReadComplete hold their received slots until it fires, and those slots could serve the next
+        // receives without a copy.
+        boolean newlyExhausted = !poolExhausted;
+        poolExhausted = true; // from here on, a read() in channelReadComplete too arms an allocator receive
         fireReadCompleteNow();
         if (!isOpen()) {
             return;
         }
-        pipeline().fireUserEventTriggered(UringBufferPoolEvent.EXHAUSTED);
-        waitingForBuffers = true;
-        handler().whenBuffersFree(rearmAfterBuffersFree);
-    }
-
-    private void buffersFreed() {
-        waitingForBuffers = false;
-        if (!isOpen()) {
-            return;
+        if (newlyExhausted) {
+            pipeline().fireUserEventTriggered(UringBufferPoolEvent.EXHAUSTED);
+            if (!isOpen()) {
+                return;
+            }
         }
-        pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
-        if (config.isAutoRead() || readPending) {
+        if (config.isAutoRead() || readPending || rdHupReceived) {
             armRead();
         }
     }

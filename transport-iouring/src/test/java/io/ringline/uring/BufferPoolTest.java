@@ -55,7 +55,7 @@ class BufferPoolTest {
     /**
      * Hundreds of connections whose requests land in the same kernel pass run the buffer ring dry for many of them
      * at once. That is one shortage, not one per connection: the pool grows to about what is in flight, never to
-     * its cap, and reads never pause.
+     * its cap, and no receive falls back to an allocator buffer.
      */
     @Test
     void manyConnectionsAtOnceGrowThePoolOnlyAsFarAsTheyNeed() throws Exception {
@@ -70,6 +70,7 @@ class BufferPoolTest {
             assertThat(metrics.poolSlots()).as("%s", metrics).isLessThanOrEqualTo(2L * connections);
             assertThat(metrics.noBufferEvents()).as("each one grew the pool a chunk: %s", metrics)
                     .isLessThanOrEqualTo(metrics.poolSlots() / 64);
+            assertThat(metrics.allocatorReadsWhilePoolExhausted()).as("%s", metrics).isZero();
             waitUntilNoSlotInUse(server);
         }
     }
@@ -87,11 +88,11 @@ class BufferPoolTest {
     }
 
     /**
-     * Holds every received buffer until the pool runs dry, then echoes them all: reads must pause at exhaustion,
-     * resume as the slots come back, and lose or reorder nothing.
+     * Holds every received buffer until the pool runs dry, then echoes them all: at exhaustion reads go on into
+     * allocator buffers, return to the pool as the slots come back, and lose or reorder nothing.
      */
     @Test
-    void exhaustionPausesReadsAndLosesNothing() throws Exception {
+    void exhaustionSendsReadsToAllocatorBuffersAndLosesNothing() throws Exception {
         HoldingEcho holder = new HoldingEcho();
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(8)
                 .setMaxBufferCount(8);
@@ -101,6 +102,7 @@ class BufferPoolTest {
             assertThat(holder.available.get()).isPositive();
             UringMetrics metrics = server.metrics();
             assertThat(metrics.noBufferEvents()).as("%s", metrics).isPositive();
+            assertThat(metrics.allocatorReadsWhilePoolExhausted()).as("%s", metrics).isPositive();
             assertThat(metrics.poolSlots()).as("%s", metrics).isEqualTo(8);
             waitUntilNoSlotInUse(server);
         }
@@ -108,8 +110,8 @@ class BufferPoolTest {
 
     /**
      * A peer sends far more than the pool holds, then shuts its output, reading the echo as it comes. Once the server
-     * sees the FIN its reads go on until EOF as one read loop; reads pausing for slots must end that loop first, or an
-     * echo that flushes in channelReadComplete keeps the very slots the pool waits for, and the echo stalls for good.
+     * sees the FIN its reads go on until EOF as one read loop, which an echo that flushes in channelReadComplete
+     * answers only at its end: the pool runs dry within it, and the rest must still be read, and echoed whole.
      */
     @Test
     void aPeerThatHalfClosesGetsItsWholeEchoThroughAnExhaustedPool() throws Exception {
@@ -136,7 +138,7 @@ class BufferPoolTest {
     }
 
     @Test
-    void thePoolGrowsUpToItsCapBeforeReadsPause() throws Exception {
+    void thePoolGrowsUpToItsCapBeforeReadsFallBackToAllocatorBuffers() throws Exception {
         HoldingEcho holder = new HoldingEcho();
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(8)
                 .setMaxBufferCount(32);
@@ -144,6 +146,7 @@ class BufferPoolTest {
             EchoTest.assertEchoes(server, 256 * 1024);
             assertThat(server.metrics().poolSlots()).isEqualTo(32);
             assertThat(holder.exhausted.get()).isPositive();
+            assertThat(server.metrics().allocatorReadsWhilePoolExhausted()).isPositive();
         }
     }
 
