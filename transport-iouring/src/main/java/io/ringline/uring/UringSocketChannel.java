@@ -13,6 +13,7 @@ import io.netty.channel.FileRegion;
 import io.netty.channel.RecvByteBufAllocator;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.ChannelInputShutdownReadComplete;
+import io.netty.channel.socket.ChannelOutputShutdownEvent;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
@@ -30,8 +31,11 @@ import io.ringline.uring.ring.SubmissionQueue;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.ConnectException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
@@ -240,7 +244,14 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     @Override
     void unregisteredFromRing() {
+        CloseAfterSend waiting = closeAfterSend;
         closeNowIfWaiting(); // the send's completion goes to this ring no more
+        if (waiting != null && waiting.wasActive && !isActive()) {
+            // Netty's deregistration task under way sets registered = false before the close's own
+            // fireChannelInactiveAndDeregister runs, which then fires nothing: fire channelInactive here, before
+            // that task's channelUnregistered, as NIO orders them.
+            pipeline().fireChannelInactive();
+        }
         super.unregisteredFromRing();
         releaseFixedFile(); // the index means nothing to the ring of another loop
         rdHupArmed = false;
@@ -289,6 +300,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             sendInFlight = false;
             ((AbstractUringUnsafe) unsafe()).closeOnError(new IOException("the event loop this channel moved away from "
                     + "shut down before its ring reported how much of a send in flight went out"));
+            closeNowIfWaiting(); // a close() that waited for this send: closeOnError's close was a no-op then
             return;
         }
         // The kernel reports what a send got out even when cancelled midway; -ECANCELED means nothing went. Either way
@@ -500,7 +512,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     // ---------------------------------------------------------------- writes
 
     @Override
-    protected Object filterOutboundMessage(Object msg) {
+    protected Object filterOutboundMessage(Object msg) throws Exception {
+        if (shutdownOutputAfterSend != null) {
+            // shutdownOutput() was called: it waits for the send in flight only; later writes fail as with NIO.
+            throw new java.nio.channels.ClosedChannelException();
+        }
         if (msg instanceof ByteBuf buffer) {
             if (buffer.isDirect() && !(buffer instanceof CompositeByteBuf c && hasHeapComponent(c))) {
                 return msg;
@@ -882,6 +898,23 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         localAddress = socket.localAddress();
     }
 
+    /** As NIO: the wildcard as a destination means this host's loopback of the same family. */
+    private static InetSocketAddress loopbackForWildcard(InetSocketAddress address) {
+        InetAddress ip = address.getAddress();
+        if (!ip.isAnyLocalAddress()) {
+            return address;
+        }
+        byte[] loopback = ip instanceof Inet4Address ? new byte[] {127, 0, 0, 1} : new byte[16];
+        if (loopback.length == 16) {
+            loopback[15] = 1;
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(loopback), address.getPort());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // cannot happen: the lengths are 4 and 16
+        }
+    }
+
     private static InetSocketAddress checkAddress(SocketAddress address) {
         if (!(address instanceof InetSocketAddress inet)) {
             throw new UnsupportedOperationException("unsupported address type: " + address);
@@ -1012,7 +1045,19 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         ChannelPromise shutdown = shutdownOutputAfterSend;
         if (shutdown != null) {
             shutdownOutputAfterSend = null;
-            ((AbstractUnsafe) unsafe()).shutdownOutput(shutdown);
+            if (closeAfterSend != null) {
+                // close() took Netty's outbound buffer away, so its shutdownOutput would fail: shut down here, as
+                // NIO's shutdownOutput() did before the close() that followed it.
+                try {
+                    doShutdownOutput();
+                    shutdown.setSuccess();
+                    pipeline().fireUserEventTriggered(ChannelOutputShutdownEvent.INSTANCE);
+                } catch (Throwable t) {
+                    shutdown.setFailure(t);
+                }
+            } else {
+                ((AbstractUnsafe) unsafe()).shutdownOutput(shutdown);
+            }
         }
         closeNowIfWaiting();
         return true;
@@ -1107,6 +1152,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     /** Netty's close, handed over by prepareToClose's executor, kept until the send in flight completes. */
     private final class CloseAfterSend implements Executor {
         private Runnable close;
+        private final boolean wasActive = isActive();
 
         @Override
         public void execute(Runnable command) {
@@ -1161,7 +1207,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 if (active) {
                     throw new AlreadyConnectedException();
                 }
-                InetSocketAddress target = checkAddress(remote);
+                InetSocketAddress target = loopbackForWildcard(checkAddress(remote));
                 if (local != null) {
                     doBind(local);
                 }

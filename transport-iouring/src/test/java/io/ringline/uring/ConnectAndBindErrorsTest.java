@@ -11,6 +11,8 @@ import io.netty.channel.EventLoopGroup;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -25,7 +27,9 @@ import java.util.concurrent.TimeUnit;
 
 import static io.ringline.uring.TransportTestSupport.LOOPBACK;
 import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.socketChannelType;
 import static io.ringline.uring.TransportTestSupport.uringGroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -163,5 +167,27 @@ class ConnectAndBindErrorsTest {
             }
         }
         return false;
+    }
+
+    /**
+     * connect(0.0.0.0:port) to a server listening on 127.0.0.1 only: NIO (and Linux for an IPv4 or v4-mapped
+     * destination) connects to 127.0.0.1. Ringline's dual-stack socket would send it to "::", the IPv6 wildcard (how it
+     * binds 0.0.0.0), which goes to ::1, where nothing listens.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void connectToTheIpv4WildcardReachesAnIpv4LoopbackServer(String transport) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        try (ServerSocket listener = new ServerSocket(0, 50, LOOPBACK)) {
+            ChannelFuture connect = new Bootstrap().group(group).channel(socketChannelType(transport))
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(new InetSocketAddress("0.0.0.0", listener.getLocalPort()));
+            assertThat(connect.await(5, TimeUnit.SECONDS)).isTrue();
+            assertThat(connect.cause()).as("connect failure").isNull();
+            listener.accept().close();
+            connect.channel().close().sync();
+        } finally {
+            shutdown(group);
+        }
     }
 }

@@ -9,7 +9,9 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
 import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
@@ -59,6 +61,15 @@ final class TransportTestSupport {
         return switch (transport) {
             case "nio" -> new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             case "ringline" -> uringGroup(1);
+            default -> throw new IllegalArgumentException("no such transport: " + transport);
+        };
+    }
+
+    /** The connection channel class of {@code transport}, as {@link #oneLoopGroup} names it. */
+    static Class<? extends SocketChannel> socketChannelType(String transport) {
+        return switch (transport) {
+            case "nio" -> NioSocketChannel.class;
+            case "ringline" -> UringSocketChannel.class;
             default -> throw new IllegalArgumentException("no such transport: " + transport);
         };
     }

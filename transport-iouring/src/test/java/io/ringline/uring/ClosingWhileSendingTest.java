@@ -1,0 +1,243 @@
+package io.ringline.uring;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static io.ringline.uring.TransportTestSupport.await;
+import static io.ringline.uring.TransportTestSupport.loopback;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
+import static io.ringline.uring.TransportTestSupport.seconds;
+import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.socketChannelType;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * close() and shutdownOutput() wait a ring round trip for the send in flight, to count what it got out: the events,
+ * promises and bytes must still be NIO's, also when the channel leaves its loop meanwhile or both wait.
+ */
+class ClosingWhileSendingTest {
+
+    private static ServerSocket slowListener() throws Exception {
+        ServerSocket listener = new ServerSocket();
+        listener.setReceiveBufferSize(16 * 1024);
+        listener.bind(loopback(0), 50);
+        return listener;
+    }
+
+    /** Records channelInactive and channelUnregistered in order. */
+    private static final class Events extends ChannelInboundHandlerAdapter {
+        final List<String> seen = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            seen.add("inactive");
+            ctx.fireChannelInactive();
+        }
+
+        @Override
+        public void channelUnregistered(ChannelHandlerContext ctx) {
+            seen.add("unregistered");
+            ctx.fireChannelUnregistered();
+        }
+    }
+
+    /**
+     * close() with a stalled send in flight, then deregister() (e.g. to move the channel) in the same task: NIO fires
+     * channelInactive then channelUnregistered. Ringline's waiting close runs from unregisteredFromRing() inside
+     * Netty's deregistration task, which sets registered = false; the close's own fireChannelInactiveAndDeregister
+     * then finds the channel unregistered and returns without firing channelInactive.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void closeThenDeregisterWithASendInFlightFiresChannelInactive(String transport) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        Events events = new Events();
+        try (ServerSocket listener = slowListener()) {
+            Channel client = new Bootstrap().group(group).channel(socketChannelType(transport))
+                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+                    .handler(events)
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) { // never reads
+                ChannelFuture write = client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is stalled").isFalse();
+                client.eventLoop().submit(() -> {
+                    client.close();
+                    client.deregister();
+                }).get(5, TimeUnit.SECONDS);
+                assertThat(client.closeFuture().await(5, TimeUnit.SECONDS)).as("closed").isTrue();
+                await(() -> events.seen.contains("unregistered"), seconds(5), "channelUnregistered");
+                Thread.sleep(200); // anything still queued on the loop
+                assertThat(events.seen).containsExactly("inactive", "unregistered");
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+
+    /**
+     * A channel moved to another loop with a send still in flight on the old ring, then closed on the new loop: the
+     * close waits for that send's (late) completion. If the old loop ends before its ring answered, lateSendEnded's
+     * SEND_OUTCOME_UNKNOWN path calls closeOnError, whose close(voidPromise()) is a no-op (close already initiated),
+     * and never runs the waiting close: the channel stays open and its closeFuture never completes.
+     */
+    @Test
+    void aCloseWaitingForASendLeftOnALoopThatEndsStillCloses() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        byte[] payload = TransportTestSupport.payload(7, 16 << 20);
+        CountDownLatch firstLoopHeld = new CountDownLatch(1);
+        try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            // expected: the send's outcome is unknown
+                        }
+                    })
+                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = slowPeer.accept()) {
+                ChannelFuture write = channel.writeAndFlush(
+                        channel.alloc().directBuffer(payload.length).writeBytes(payload));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is still going").isFalse();
+
+                EventLoop loop = channel.eventLoop();
+                loop.submit(() -> {
+                    ChannelFuture left = channel.deregister();
+                    loop.execute(() -> {
+                        try {
+                            firstLoopHeld.await();
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    return left;
+                }).get(5, TimeUnit.SECONDS).sync();
+                second.register(channel).sync();
+
+                ChannelFuture close = channel.close(); // waits for the send left on the first ring
+                Thread.sleep(100);
+                Future<?> firstGone = first.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                firstLoopHeld.countDown(); // it ends without reaping its ring again
+                assertThat(firstGone.await(10, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(close.await(5, TimeUnit.SECONDS)).as("close() done").isTrue();
+                assertThat(write.await(5, TimeUnit.SECONDS)).as("write done").isTrue();
+                assertThat(channel.isOpen()).isFalse();
+            } finally {
+                firstLoopHeld.countDown();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    /**
+     * writeAndFlush(a); shutdownOutput(); writeAndFlush(b) in one task: with NIO the output is shut before b is
+     * written, so b fails and the peer gets a then EOF. Ringline's shutdownOutput() waits for a's send while Netty's
+     * outbound buffer still takes writes; a goes out whole, so stopAfterSend sends "the rest of what was flushed",
+     * which is b, written after shutdownOutput(): the peer gets b and b's promise succeeds.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void aWriteAfterShutdownOutputIsNotSent(String transport) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        try (ServerSocket listener = new ServerSocket(0, 50, TransportTestSupport.LOOPBACK)) {
+            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(socketChannelType(transport))
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(listener.getLocalSocketAddress()).sync().channel();
+            try (Socket peer = listener.accept()) {
+                ChannelFuture[] futures = client.eventLoop().submit(() -> {
+                    ChannelFuture a = client.writeAndFlush(client.alloc().directBuffer(100).writeZero(100));
+                    ChannelFuture shut = client.shutdownOutput();
+                    ChannelFuture b = client.writeAndFlush(client.alloc().directBuffer(100).writeZero(100));
+                    return new ChannelFuture[] {a, shut, b};
+                }).get(5, TimeUnit.SECONDS);
+                for (ChannelFuture f : futures) {
+                    assertThat(f.await(5, TimeUnit.SECONDS)).isTrue();
+                }
+                peer.setSoTimeout(5000);
+                byte[] got = readToEnd(peer.getInputStream());
+                assertThat(futures[0].isSuccess()).as("a written").isTrue();
+                assertThat(futures[1].isSuccess()).as("shutdownOutput: %s", futures[1].cause()).isTrue();
+                assertThat(got.length).as("bytes the peer got before EOF").isEqualTo(100);
+                assertThat(futures[2].isSuccess()).as("b, written after shutdownOutput(), succeeded").isFalse();
+            } finally {
+                client.close().sync();
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+
+    /**
+     * writeAndFlush(big, stalled); shutdownOutput(); close(): NIO shuts the output down at once, so the shutdownOutput
+     * future succeeds before close() runs. Ringline's shutdownOutput waits for the send, the close waits too (and
+     * nulls Netty's outbound buffer), and when the send's completion comes Netty's shutdownOutput finds no outbound
+     * buffer and fails the promise with ClosedChannelException.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void shutdownOutputThenCloseWithASendInFlightSucceeds(String transport) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        try (ServerSocket listener = slowListener()) {
+            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(socketChannelType(transport))
+                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+                    .handler(new ChannelInboundHandlerAdapter())
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) { // never reads
+                client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
+                Thread.sleep(200);
+                ChannelFuture shut = client.eventLoop().submit(() -> {
+                    ChannelFuture f = client.shutdownOutput();
+                    client.close();
+                    return f;
+                }).get(5, TimeUnit.SECONDS);
+                assertThat(client.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(shut.await(5, TimeUnit.SECONDS)).isTrue();
+                assertThat(shut.isSuccess()).as("shutdownOutput: %s", shut.cause()).isTrue();
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
+
+
+    private static byte[] readToEnd(InputStream in) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] chunk = new byte[8192];
+        try {
+            int n;
+            while ((n = in.read(chunk)) > 0) {
+                bytes.write(chunk, 0, n);
+            }
+        } catch (SocketException e) {
+            // reset
+        }
+        return bytes.toByteArray();
+    }
+}
