@@ -31,6 +31,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
@@ -55,6 +56,7 @@ public final class UringIoHandler implements IoHandler {
     private static final VarHandle SLEEPING;
     private static final VarHandle WAKERS;
     private static final VarHandle SHUTDOWN_CLOSE_QUEUED;
+    private static final VarHandle RETURNERS;
 
     static {
         try {
@@ -62,6 +64,7 @@ public final class UringIoHandler implements IoHandler {
             WAKERS = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "wakers", int.class);
             SHUTDOWN_CLOSE_QUEUED = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "shutdownCloseQueued",
                     boolean.class);
+            RETURNERS = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "returners", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -115,6 +118,14 @@ public final class UringIoHandler implements IoHandler {
     @SuppressWarnings("unused")
     private volatile boolean shutdownCloseQueued;
     private boolean destroyed;
+    /** Slots released on other threads, taken back by the loop at its next pass (or by destroy()). */
+    private final ConcurrentLinkedQueue<PoolSlotByteBuf> releasedElsewhere = new ConcurrentLinkedQueue<>();
+    /**
+     * Foreign threads adding to {@link #releasedElsewhere}; {@link Integer#MIN_VALUE} once destroy() has drained it
+     * for the last time (later releases go to BufferPool.returnAfterClose).
+     */
+    @SuppressWarnings("unused")
+    private volatile int returners;
 
     private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
         Uring.ensureAvailability();
@@ -211,14 +222,14 @@ public final class UringIoHandler implements IoHandler {
     @Override
     public int run(IoHandlerContext context) {
         try {
-            // Slots released by tasks since the last pass (e.g. from other threads) go back to the kernel before the
-            // loop sleeps: receives armed meanwhile may fill them.
+            // Slots released since the last pass (by tasks, or on other threads) go back to the kernel before the loop
+            // sleeps: receives armed meanwhile may fill them.
             publishRecycledSlots();
             if (context.canBlock() && completionQueue.ready() == 0) {
                 SLEEPING.setVolatile(this, true);
-                // Re-check after publishing that we sleep: a task added before this point is seen here, one added
-                // after it finds sleeping == true and writes the eventfd (see wakeup()).
-                if (context.canBlock()) {
+                // Re-check after publishing that we sleep: a task or a slot released elsewhere added before this
+                // point is seen here, one added after it finds sleeping == true and writes the eventfd (wakeLoop()).
+                if (context.canBlock() && releasedElsewhere.isEmpty()) {
                     ring.submitAndWait(1, Math.max(0, context.delayNanos(System.nanoTime())));
                 } else {
                     ring.submitAndWait(0, -1);
@@ -270,7 +281,17 @@ public final class UringIoHandler implements IoHandler {
 
     private void publishRecycledSlots() {
         if (bufferPool != null) {
+            takeBackReleasedSlots();
             bufferPool.publish();
+        }
+    }
+
+    /** Recycles the slots other threads released since the last call. */
+    private void takeBackReleasedSlots() {
+        PoolSlotByteBuf buffer;
+        while ((buffer = releasedElsewhere.poll()) != null) {
+            slotBuffers[buffer.slot()] = buffer;
+            bufferPool.recycle(buffer.slot());
         }
     }
 
@@ -337,6 +358,11 @@ public final class UringIoHandler implements IoHandler {
         ring.close();
         closeHandles(false); // what waited for late completions: none will come now
         if (bufferPool != null) {
+            // Slots released on other threads up to now are counted back here; later ones go to returnAfterClose.
+            while (!RETURNERS.compareAndSet(this, 0, Integer.MIN_VALUE)) {
+                Thread.yield();
+            }
+            takeBackReleasedSlots();
             bufferPool.close();
         }
         LibC.close(eventFd);
@@ -370,6 +396,11 @@ public final class UringIoHandler implements IoHandler {
                 // Too late: destroy() closes what is left.
             }
         }
+        wakeLoop();
+    }
+
+    /** Writes the eventfd if the loop sleeps and this is another thread. */
+    private void wakeLoop() {
         if (!executor.isExecutorThread(Thread.currentThread()) && SLEEPING.compareAndSet(this, true, false)) {
             if ((int) WAKERS.getAndAdd(this, 1) >= 0) { // not destroyed: destroy() now waits for this write
                 long ret = LibC.write(eventFd, eventFdWriteValue, 8);
@@ -453,10 +484,18 @@ public final class UringIoHandler implements IoHandler {
         @Override
         public void slotReleased(PoolSlotByteBuf buffer) {
             if (!inLoop()) {
-                try {
-                    executor.execute(() -> slotReleased(buffer));
-                } catch (RejectedExecutionException e) {
-                    bufferPool.returnAfterClose(); // the loop is ending: its pool unmaps once every slot is back
+                // Not through an executor task: a task may be refused while the loop lives (a bounded task queue),
+                // or accepted and never run (offered just after the loop's last task pass).
+                boolean queued = false;
+                if ((int) RETURNERS.getAndAdd(UringIoHandler.this, 1) >= 0) { // destroy() has not drained yet
+                    releasedElsewhere.add(buffer);
+                    queued = true;
+                }
+                RETURNERS.getAndAdd(UringIoHandler.this, -1);
+                if (queued) {
+                    wakeLoop(); // a sleeping loop takes it back now
+                } else {
+                    bufferPool.returnAfterClose(); // the loop has ended: its pool unmaps once every slot is back
                 }
                 return;
             }
