@@ -2,6 +2,7 @@ package io.ringline.uring;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.ErrnoException;
 import io.ringline.uring.linux.LibC;
@@ -11,7 +12,7 @@ import io.ringline.uring.ring.RingOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -65,23 +66,44 @@ public final class Uring {
         UringMetrics sum = UringMetrics.ZERO;
         for (EventExecutor executor : group) {
             UringIoHandler handler = UringIoHandler.HANDLERS.get(executor);
-            if (handler == null) {
-                continue;
-            }
-            if (executor.inEventLoop()) {
-                sum = sum.plus(handler.snapshot()); // called from that loop itself: waiting on it would deadlock
-                continue;
-            }
-            try {
-                sum = sum.plus(executor.submit(handler::snapshot).get(10, TimeUnit.SECONDS));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while reading loop metrics", e);
-            } catch (ExecutionException | TimeoutException | java.util.concurrent.RejectedExecutionException e) {
-                throw new IllegalStateException("cannot read the metrics of " + executor, e);
+            if (handler != null) {
+                // Called from that loop itself, waiting on it would deadlock.
+                sum = sum.plus(executor.inEventLoop() ? handler.snapshot() : snapshotOn(executor, handler));
             }
         }
         return sum;
+    }
+
+    /**
+     * {@code handler}'s counters, read on its loop; zero for a loop that ends meanwhile, as once it has ended (it may
+     * refuse the task, or accept it just as it ends and never run it).
+     */
+    private static UringMetrics snapshotOn(EventExecutor executor, UringIoHandler handler) {
+        Future<UringMetrics> snapshot;
+        try {
+            snapshot = executor.submit(handler::snapshot);
+        } catch (RejectedExecutionException e) {
+            return UringMetrics.ZERO;
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        try {
+            while (!snapshot.await(10, TimeUnit.MILLISECONDS) && !executor.isTerminated()) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IllegalStateException("cannot read the metrics of " + executor,
+                            new TimeoutException("no answer in 10 s"));
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while reading loop metrics", e);
+        }
+        if (!snapshot.isDone() || snapshot.cause() instanceof RejectedExecutionException) {
+            return UringMetrics.ZERO;
+        }
+        if (!snapshot.isSuccess()) {
+            throw new IllegalStateException("cannot read the metrics of " + executor, snapshot.cause());
+        }
+        return snapshot.getNow();
     }
 
     /**
