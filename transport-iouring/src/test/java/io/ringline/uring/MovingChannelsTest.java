@@ -191,6 +191,52 @@ class MovingChannelsTest {
         }
     }
 
+    /**
+     * A channel moved with a send still in flight on the old ring, then closed on the new loop: the close waits for
+     * that send's late completion. If the old loop ends before its ring answered, none comes: the channel closes all
+     * the same, and its write completes.
+     */
+    @Test
+    void aCloseWaitingForASendLeftOnALoopThatEndsStillCloses() throws Exception {
+        EventLoopGroup first = TransportTestSupport.uringGroup(1);
+        EventLoopGroup second = TransportTestSupport.uringGroup(1);
+        byte[] payload = TransportTestSupport.payload(7, 16 << 20);
+        CountDownLatch firstLoopHeld = new CountDownLatch(1);
+        try (ServerSocket slowPeer = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                            // expected: the send's outcome is unknown
+                        }
+                    })
+                    .connect(slowPeer.getLocalSocketAddress()).sync().channel();
+            try (Socket accepted = slowPeer.accept()) {
+                ChannelFuture write = channel.writeAndFlush(
+                        channel.alloc().directBuffer(payload.length).writeBytes(payload));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is still going").isFalse();
+
+                leaveAndHoldTheLoop(channel, firstLoopHeld);
+                second.register(channel).sync();
+
+                ChannelFuture close = channel.close(); // waits for the send left on the first ring
+                Thread.sleep(100);
+                Future<?> firstGone = first.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                firstLoopHeld.countDown(); // it ends without reaping its ring again
+                assertThat(firstGone.await(10, TimeUnit.SECONDS)).isTrue();
+
+                assertThat(close.await(5, TimeUnit.SECONDS)).as("close() done").isTrue();
+                assertThat(write.await(5, TimeUnit.SECONDS)).as("write done").isTrue();
+                assertThat(channel.isOpen()).isFalse();
+            } finally {
+                firstLoopHeld.countDown();
+            }
+        } finally {
+            TransportTestSupport.shutdown(first, second);
+        }
+    }
+
     static Stream<Arguments> acceptPaths() {
         return Stream.of(
                 Arguments.of("multishot accept, DEFER_TASKRUN", new UringIoHandlerConfig()),
