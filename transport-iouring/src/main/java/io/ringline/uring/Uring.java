@@ -15,6 +15,10 @@ import java.nio.file.Path;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.IntPredicate;
+
+import static io.ringline.uring.linux.IoUringConstants.IORING_OP_SEND_ZC;
+import static io.ringline.uring.linux.IoUringConstants.IORING_OP_SOCKET;
 
 /**
  * Whether Ringline can run here, and why not. The answer comes from setting up a one-entry trial ring once per
@@ -31,13 +35,32 @@ public final class Uring {
                     + System.getProperty("os.name") + " " + System.getProperty("os.arch"));
         }
         try (Ring ring = Ring.open(RingOptions.of(1).withCqEntries(2))) {
-            return null;
+            return missingKernelFeature(ring::supportsOpcode, System.getProperty("os.version"));
         } catch (IOException e) {
             return new UnsupportedOperationException(explain(e), e);
         } catch (Throwable t) { // e.g. IllegalCallerException: native access not enabled
             return new UnsupportedOperationException("io_uring is unavailable: " + t
                     + " (run the JVM with --enable-native-access=ALL-UNNAMED)", t);
         }
+    }
+
+    /**
+     * What a kernel whose io_uring supports the opcodes {@code supportsOpcode} accepts lacks for Ringline, as the
+     * cause to report; null if nothing. io_uring has no flag for the features themselves, so an opcode of the same
+     * release stands in: IORING_OP_SOCKET came with 5.19, as did the cancellation of every operation on an fd
+     * (IORING_ASYNC_CANCEL_FD | ALL) that a channel leaving its loop relies on.
+     */
+    static UnsupportedOperationException missingKernelFeature(IntPredicate supportsOpcode, String kernelRelease) {
+        if (!supportsOpcode.test(IORING_OP_SOCKET)) {
+            return new UnsupportedOperationException("Ringline needs Linux 5.19 or newer (io_uring's cancellation "
+                    + "of every operation on an fd, IORING_ASYNC_CANCEL_FD); this is " + kernelRelease);
+        }
+        return null;
+    }
+
+    /** Whether the kernel has multishot recv (6.0), told by IORING_OP_SEND_ZC, of the same release. */
+    static boolean hasMultishotRecv(IntPredicate supportsOpcode) {
+        return supportsOpcode.test(IORING_OP_SEND_ZC);
     }
 
     /** True if io_uring works here. */

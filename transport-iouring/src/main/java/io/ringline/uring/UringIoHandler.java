@@ -85,6 +85,8 @@ public final class UringIoHandler implements IoHandler {
 
     private final ThreadAwareExecutor executor;
     private final UringIoHandlerConfig config;
+    /** The config's multishot recv, where the kernel has it (6.0). */
+    private final boolean multishotRecv;
     private final Ring ring;
     private final SubmissionQueue submissionQueue;
     private final CompletionQueue completionQueue;
@@ -143,6 +145,7 @@ public final class UringIoHandler implements IoHandler {
         }
         this.submissionQueue = ring.submissionQueue();
         this.completionQueue = ring.completionQueue();
+        this.multishotRecv = config.isMultishotRecv() && Uring.hasMultishotRecv(ring::supportsOpcode);
         int fd = LibC.eventfd(0, LibC.EFD_CLOEXEC | LibC.EFD_NONBLOCK);
         if (fd < 0) {
             ring.close();
@@ -430,6 +433,11 @@ public final class UringIoHandler implements IoHandler {
     /** The loop's buffer pool, or null when reads use allocator buffers. */
     BufferPool bufferPool() {
         return bufferPool;
+    }
+
+    /** Whether connections keep one multishot recv armed (the config asks for it and the kernel has it). */
+    boolean multishotRecv() {
+        return multishotRecv;
     }
 
     UringIoHandlerConfig config() {

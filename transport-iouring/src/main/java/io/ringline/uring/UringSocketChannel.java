@@ -191,7 +191,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         if (pool != null && (!poolExhausted || pool.hasFreeSlots())) {
             // Multishot only with Netty's adaptive allocator: a custom RecvByteBufAllocator sizes and counts reads
             // itself, which a multishot recv (the kernel receives ahead, a slot at a time) cannot honour.
-            if (config.isAutoRead() && handler().config().isMultishotRecv() && !rdHupReceived
+            if (config.isAutoRead() && handler().multishotRecv() && !rdHupReceived
                     && config.getRecvByteBufAllocator() instanceof AdaptiveRecvByteBufAllocator) {
                 queue.prepRecvMultishot(socket.fd(), pool.groupId(), 0, userData(OP_RECV, 0));
                 onFixedFile();

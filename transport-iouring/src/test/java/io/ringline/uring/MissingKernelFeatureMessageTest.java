@@ -11,14 +11,16 @@ import org.junit.jupiter.api.Test;
 import java.io.IOException;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static io.ringline.uring.linux.IoUringConstants.IORING_OP_SEND_ZC;
+import static io.ringline.uring.linux.IoUringConstants.IORING_OP_SOCKET;
 import static io.ringline.uring.linux.IoUringConstants.IORING_REGISTER_FILES2;
 import static io.ringline.uring.linux.IoUringConstants.IORING_REGISTER_PBUF_RING;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * A kernel between 5.11 and 5.19 runs Ringline, but answers EINVAL to provided buffer rings and sparse file tables
- * (both 5.19). The loop logs Uring.explain of that failure: it must name the kernel the feature needs, not tell the
- * user that Linux 5.11 is needed while they run something newer.
+ * Kernel features Ringline needs, or uses where the kernel has them: a kernel without them gets a message naming the
+ * release that brings them. Older kernels cannot be booted here, so what they answer is played: an opcode missing from
+ * the probe, or EINVAL from io_uring_register (a per-thread seccomp filter).
  */
 class MissingKernelFeatureMessageTest {
 
@@ -35,6 +37,32 @@ class MissingKernelFeatureMessageTest {
         String message = explainOnFilteredThread(IORING_REGISTER_FILES2, ring -> FileTable.register(ring, 8));
         assertThat(message).contains("IORING_REGISTER_FILES2").contains("EINVAL")
                 .doesNotContain("needs Linux 5.11").contains("5.19");
+    }
+
+    /** Before 5.19 (no IORING_OP_SOCKET, nor the cancellation by fd a leaving channel relies on): unavailable. */
+    @Test
+    void aKernelBefore519IsUnavailableWithTheReleaseItNeeds() {
+        UnsupportedOperationException cause = Uring.missingKernelFeature(op -> op != IORING_OP_SOCKET, "5.15.0-91");
+        assertThat(cause).isNotNull();
+        assertThat(cause.getMessage()).contains("Linux 5.19 or newer").contains("IORING_ASYNC_CANCEL_FD")
+                .contains("this is 5.15.0-91");
+    }
+
+    /** Multishot recv came with 6.0 (as IORING_OP_SEND_ZC); a 5.19 kernel reads with single-shot receives. */
+    @Test
+    void multishotRecvIsUsedOnlyWhereTheKernelHasIt() {
+        assertThat(Uring.hasMultishotRecv(op -> op != IORING_OP_SEND_ZC)).isFalse();
+        assertThat(Uring.hasMultishotRecv(op -> true)).isTrue();
+    }
+
+    /** This kernel (6.18) has all of it, probed for real. */
+    @Test
+    void thisKernelLacksNothing() throws Exception {
+        try (Ring ring = Ring.open(RingOptions.of(8))) {
+            assertThat(Uring.missingKernelFeature(ring::supportsOpcode, "this")).isNull();
+            assertThat(Uring.hasMultishotRecv(ring::supportsOpcode)).isTrue();
+        }
+        assertThat(Uring.isAvailable()).isTrue();
     }
 
     interface RingAction {

@@ -79,6 +79,7 @@ public final class IoUringConstants {
     public static final byte IORING_OP_RECV = 27;
     public static final byte IORING_OP_SPLICE = 30;
     public static final byte IORING_OP_SHUTDOWN = 34;
+    public static final byte IORING_OP_SOCKET = 45;                        // 5.19
     public static final byte IORING_OP_SEND_ZC = 47;                       // 6.0
     public static final byte IORING_OP_WRITEV_FIXED = 61;                  // 6.15
     /** One past the highest opcode this class knows. */
