@@ -155,14 +155,14 @@ public final class Uring {
                         + "and containerd's default profiles do); allow io_uring_setup/enter/register in the profile";
             }
             case Errno.ENOSYS -> message + ": the kernel has no io_uring (built without CONFIG_IO_URING, or a "
-                    + "seccomp filter answers ENOSYS); Ringline needs Linux 5.11 or newer with io_uring";
+                    + "seccomp filter answers ENOSYS); Ringline needs Linux 5.19 or newer with io_uring";
             case Errno.ENOMEM -> message + ": the locked-memory limit is exhausted (ulimit -l is "
                     + memlockLimit() + "); raise it (ulimit -l, or LimitMEMLOCK= in systemd, or memlock in "
                     + "/etc/security/limits.conf), or use fewer/smaller rings and buffers";
             // A refused setup means a kernel older than Ringline needs; a refused registration, one older than that
             // feature needs (its message names the version).
             case Errno.EINVAL -> message.startsWith("io_uring_setup")
-                    ? message + ": the kernel rejected the io_uring setup; Ringline needs Linux 5.11 or newer (this is "
+                    ? message + ": the kernel rejected the io_uring setup; Ringline needs Linux 5.19 or newer (this is "
                             + System.getProperty("os.version") + ")"
                     : message + ": the kernel (" + System.getProperty("os.version") + ") rejected the request; it may "
                             + "be older than the feature needs";

@@ -2,8 +2,8 @@ package io.ringline.uring.linux;
 
 /**
  * Numbers from the kernel's {@code include/uapi/linux/io_uring.h}, transcribed with the kernel version that added
- * each one where it is newer than 5.11 (the oldest kernel Ringline runs on; see io_uring_setup(2),
- * io_uring_enter(2), io_uring_register(2)).
+ * each one where it is newer than 5.11 (the oldest kernel the ring core runs on; the transport needs 5.19; see
+ * io_uring_setup(2), io_uring_enter(2), io_uring_register(2)).
  */
 public final class IoUringConstants {
     private IoUringConstants() { }

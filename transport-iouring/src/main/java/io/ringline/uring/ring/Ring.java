@@ -66,7 +66,8 @@ public final class Ring implements AutoCloseable {
         if ((features & REQUIRED_FEATURES) != REQUIRED_FEATURES) {
             throw new UnsupportedKernelException("io_uring lacks required features (have 0x"
                     + Integer.toHexString(features) + ", need 0x" + Integer.toHexString(REQUIRED_FEATURES)
-                    + ": SINGLE_MMAP, NODROP, FAST_POLL, EXT_ARG); Ringline needs Linux 5.11 or newer");
+                    + ": SINGLE_MMAP, NODROP, FAST_POLL, EXT_ARG, all in Linux 5.11); Ringline needs Linux 5.19 or "
+                    + "newer");
         }
         boolean noSqArray = (setupFlags & IORING_SETUP_NO_SQARRAY) != 0;
         long sqRingSize = noSqArray ? 0 : params.get(JAVA_INT, Params.SQ_OFF_ARRAY) + 4L * sqEntries;
