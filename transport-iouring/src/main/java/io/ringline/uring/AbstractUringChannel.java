@@ -304,6 +304,11 @@ abstract class AbstractUringChannel extends AbstractChannel {
         }
     }
 
+    /** A close() was called and waits (for the send in flight) before it closes the socket. */
+    boolean isClosing() {
+        return false;
+    }
+
     /** A send is in flight: its completion is still to come. */
     boolean isSendInFlight() {
         return false;
@@ -342,8 +347,9 @@ abstract class AbstractUringChannel extends AbstractChannel {
             lateSendEnded(late.sendResult());
         }
         ArrayDeque<Object> messages = late.takeMessages();
-        if (!isOpen()) {
-            messages.forEach(LateCompletions::drop); // the send's outcome closed the channel
+        if (!isOpen() || isClosing()) {
+            // The send's outcome closed the channel, or a close() waits for a send (nothing is read after close()).
+            messages.forEach(LateCompletions::drop);
             return;
         }
         if (!messages.isEmpty()) {

@@ -294,6 +294,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     @Override
+    boolean isClosing() {
+        return closeAfterSend != null;
+    }
+
+    @Override
     void lateSendEnded(int res) {
         if (res == LateCompletions.SEND_OUTCOME_UNKNOWN) {
             // Resending could duplicate bytes and skipping could lose some: neither is safe.
@@ -399,6 +404,13 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             } else if (poolExhausted) {
                 poolExhausted = false; // the first read into a slot since the pool ran dry
                 pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
+                if (!isOpen()) {
+                    buffer.release(); // closed on AVAILABLE: nothing is read after close(), as with NIO
+                    if (readLoop) {
+                        scheduleReadComplete(); // the read loop under way still ends with channelReadComplete
+                    }
+                    return;
+                }
             }
             allocHandle.lastBytesRead(res);
             allocHandle.incMessagesRead(1);

@@ -37,12 +37,16 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 import static io.ringline.uring.TransportTestSupport.await;
+import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
 import static io.ringline.uring.TransportTestSupport.seconds;
+import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.socketChannelType;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -776,6 +780,68 @@ class MovingChannelsTest {
             }
         } finally {
             TransportTestSupport.shutdown(first, second);
+        }
+    }
+
+    /**
+     * A channel moves with a read and a send in flight on the old ring, both completing there (the read with data,
+     * the send whole); on the new loop the user writes more and calls close() before the old ring's answer arrives.
+     * Nothing is read after close(), as with NIO.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void noChannelReadAfterCloseOnTheNewLoop(String transport) throws Exception {
+        EventLoopGroup first = oneLoopGroup(transport);
+        EventLoopGroup second = oneLoopGroup(transport);
+        AtomicBoolean closeCalled = new AtomicBoolean();
+        List<String> readsAfterClose = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        try (ServerSocket listener = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(first).channel(socketChannelType(transport))
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            if (closeCalled.get()) {
+                                readsAfterClose.add(((ByteBuf) msg).readableBytes() + " bytes");
+                            }
+                            ((ByteBuf) msg).release();
+                        }
+                    })
+                    .connect(listener.getLocalSocketAddress()).sync().channel();
+            try (Socket peer = listener.accept()) {
+                peer.getOutputStream().write(new byte[100]); // waits in the socket: AUTO_READ is off
+                Thread.sleep(100);
+                EventLoop loop = channel.eventLoop();
+                loop.submit(() -> {
+                    channel.read(); // a receive that finds data
+                    channel.writeAndFlush(channel.alloc().directBuffer(10).writeZero(10)); // a send that goes whole
+                    ChannelFuture left = channel.deregister();
+                    loop.execute(() -> {
+                        try {
+                            release.await(); // the old loop reaps its ring only once the close is under way
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    });
+                    return left;
+                }).get(5, TimeUnit.SECONDS).sync();
+                second.register(channel).sync();
+
+                ChannelFuture more = channel.writeAndFlush(channel.alloc().directBuffer(10).writeZero(10));
+                closeCalled.set(true);
+                ChannelFuture close = channel.close();
+                Thread.sleep(100);
+                release.countDown();
+
+                assertThat(close.await(5, TimeUnit.SECONDS)).as("closed").isTrue();
+                more.await(5, TimeUnit.SECONDS);
+                Thread.sleep(200); // whatever is still queued on the loops
+                assertThat(readsAfterClose).as("channelRead after close()").isEmpty();
+            }
+        } finally {
+            release.countDown();
+            shutdown(first, second);
         }
     }
 }
