@@ -111,9 +111,9 @@ final class Measurer {
                                               EchoServerProcess server, Path serverLog) {
         Path clientLog = serverLog.resolveSibling(serverLog.getFileName().toString().replace(".log", "-client.log"));
         long warmupSeconds = (long) Math.ceil(timing.warmup().toMillis() / 1000.0);
-        if (warmupSeconds > 0) {
-            externalClient.run(server.address(), scenario.connections, warmupSeconds, scenario.length, timing.grace(), clientLog);
-        }
+        // Counted as the in-process client counts them: warm-up and window (its log is overwritten by the window's run).
+        long warmupErrors = warmupSeconds > 0 ? externalClient.run(server.address(), scenario.connections,
+                warmupSeconds, scenario.length, timing.grace(), clientLog).errors() : 0;
         long durationSeconds = Math.max(1, (long) Math.ceil(timing.duration().toMillis() / 1000.0));
         ServerCpu serverBefore = ServerCpu.read(server.pid());
         ExternalClient.Output output = externalClient.run(server.address(), scenario.connections, durationSeconds,
@@ -126,7 +126,7 @@ final class Measurer {
         return new Measurement(scenario, transport, round, null, new Measurement.Load(durationSeconds,
                 output.responses(), output.responses() / (double) durationSeconds,
                 serverAfter.microsSince(serverBefore) / output.responses(),
-                peakRss, output.errors(),
+                peakRss, warmupErrors + output.errors(),
                 output.p50Micros().orElse(Double.NaN), output.p99Micros().orElse(Double.NaN), Double.NaN,
                 serverAfter.jitPercentSince(serverBefore)), null);
     }
