@@ -27,7 +27,7 @@ final class EventLoopClient extends SingleDriverClient {
 
     EventLoopClient(LoadSpec spec, SocketChannel[] channels) throws IOException {
         super(spec, "echo-load-events");
-        this.payload = new Payload(spec.length());
+        this.payload = new Payload(spec.length(), spec.connections());
         this.selector = Selector.open();
         this.connections = new Connection[channels.length];
         for (int i = 0; i < channels.length; i++) {
@@ -106,6 +106,7 @@ final class EventLoopClient extends SingleDriverClient {
         private final ByteBuffer outgoing = payload.newView();
         private final ByteBuffer expected = payload.newView();
         private final ByteBuffer incoming;
+        private final int index;
         private SelectionKey key;
         private int interest;
         private long sequence;
@@ -114,6 +115,7 @@ final class EventLoopClient extends SingleDriverClient {
         private long completed;
 
         Connection(int index, SocketChannel channel) {
+            this.index = index;
             this.channel = channel;
             this.incoming = ByteBuffer.allocateDirect(spec.length());
             // Start every connection elsewhere in the pattern so concurrent echoes differ too.
@@ -130,7 +132,7 @@ final class EventLoopClient extends SingleDriverClient {
         }
 
         void startRequest() throws IOException {
-            offset = Payload.offset(sequence++);
+            offset = payload.offset(index, sequence++);
             payload.select(outgoing, offset);
             incoming.clear();
             requestStarted();

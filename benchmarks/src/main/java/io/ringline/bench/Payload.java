@@ -3,26 +3,32 @@ package io.ringline.bench;
 import java.nio.ByteBuffer;
 
 /**
- * The bytes the load client sends: one fixed pseudo-random pattern, read at a shifting offset.
- * Consecutive requests on a connection therefore differ, so a stale or reordered echo fails
- * verification, yet no byte is written per request. Connection {@code i} starts at offset
- * {@code i mod SHIFTS}, so an echo that crosses to another connection usually fails too, but not
- * when the two connections happen to be at the same offset at that moment.
+ * The bytes the load client sends: pseudo-random patterns, read at a shifting offset. Consecutive requests on a
+ * connection therefore differ, so a stale or reordered echo fails verification, yet no byte is written per request.
+ * Every connection has a pattern of its own (up to {@link #MAX_BYTES} of them; beyond, connections share them
+ * round-robin), so an echo delivered to another connection fails too, even when the two happen to be at the same
+ * offset: with one shared pattern, connections {@code i} and {@code i + SHIFTS} started at the same offset and, crossed,
+ * advanced in lock step, every crossed echo matching.
  */
 final class Payload {
     /** Number of distinct offsets. Prime, so it does not line up with typical connection counts. */
     static final int SHIFTS = 251;
+    /** Bound on the memory of all patterns together. */
+    static final long MAX_BYTES = 64L << 20;
 
     private final int length;
+    private final int patterns;
     private final byte[] bytes;
     private final ByteBuffer direct;
 
-    Payload(int length) {
+    /** Patterns for {@code connections} connections: one each, as far as {@link #MAX_BYTES} allows. */
+    Payload(int length, int connections) {
         if (length < 1) {
             throw new IllegalArgumentException("length must be at least 1, got " + length);
         }
         this.length = length;
-        this.bytes = new byte[length + SHIFTS];
+        this.patterns = (int) Math.max(1, Math.min(connections, MAX_BYTES / (length + SHIFTS)));
+        this.bytes = new byte[Math.multiplyExact(length + SHIFTS, patterns)];
         // xorshift32: cheap, deterministic, and free of short periods that a shifted copy could match.
         int x = 0x9E3779B9;
         for (int i = 0; i < bytes.length; i++) {
@@ -42,8 +48,13 @@ final class Payload {
     }
 
     /** Where request number {@code sequence} starts inside the pattern. */
-    static int offset(long sequence) {
+    private static int offset(long sequence) {
         return (int) Math.floorMod(sequence, (long) SHIFTS);
+    }
+
+    /** Where request number {@code sequence} of connection {@code connection} starts in {@link #bytes()}. */
+    int offset(int connection, long sequence) {
+        return (connection % patterns) * (length + SHIFTS) + offset(sequence);
     }
 
     /** A private view with its own position and limit; the memory is shared. */

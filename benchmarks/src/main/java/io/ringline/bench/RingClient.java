@@ -70,6 +70,7 @@ final class RingClient extends SingleDriverClient {
     private final MemorySegment wakeBuffer;
     /** Payload's pattern in native memory: every send reads its slice; nothing writes it after construction. */
     private final MemorySegment pattern;
+    private final Payload payload;
     private final int bufferSize;
     private final int bufferCount;
     private final MemorySegment buffers;
@@ -124,7 +125,8 @@ final class RingClient extends SingleDriverClient {
         super(spec, "echo-load-ring");
         this.connectTimeout = connectTimeout;
         int length = spec.length();
-        byte[] bytes = new Payload(length).bytes();
+        this.payload = new Payload(length, spec.connections());
+        byte[] bytes = payload.bytes();
         this.pattern = arena.allocate(bytes.length, 64);
         MemorySegment.copy(bytes, 0, pattern, JAVA_BYTE, 0, bytes.length);
         this.bufferSize = Math.min(length, MAX_BUFFER_SIZE);
@@ -356,6 +358,7 @@ final class RingClient extends SingleDriverClient {
     private final class Connection extends DriverConnection {
         private final long sendTag;
         private final long recvTag;
+        private final int index;
         private int fd = -1;
         /** The socket's index in the fixed file table. */
         private int fixedFile = -1;
@@ -372,6 +375,7 @@ final class RingClient extends SingleDriverClient {
         Connection(int index) {
             this.sendTag = tag(index, KIND_SEND);
             this.recvTag = tag(index, KIND_RECV);
+            this.index = index;
             // Start every connection elsewhere in the pattern so concurrent echoes differ too.
             this.sequence = index;
         }
@@ -383,7 +387,7 @@ final class RingClient extends SingleDriverClient {
         }
 
         void startRequest() {
-            offset = Payload.offset(sequence++);
+            offset = payload.offset(index, sequence++);
             sentBytes = 0;
             receivedBytes = 0;
             differs = false;

@@ -34,7 +34,7 @@ final class ThreadPerConnectionClient implements LoadClient {
 
     ThreadPerConnectionClient(LoadSpec spec, SocketChannel[] channels) throws IOException {
         this.spec = spec;
-        this.payload = new Payload(spec.length());
+        this.payload = new Payload(spec.length(), spec.connections());
         this.workers = new Worker[channels.length];
         for (int i = 0; i < channels.length; i++) {
             workers[i] = new Worker(i, channels[i]);
@@ -131,9 +131,11 @@ final class ThreadPerConnectionClient implements LoadClient {
         private final AtomicLong requests = new AtomicLong();
         private final AtomicLong responses = new AtomicLong();
         private final AtomicLong errors = new AtomicLong();
+        private final int index;
         private long sequence;
 
         Worker(int index, SocketChannel channel) {
+            this.index = index;
             this.channel = channel;
             this.sequence = index;
             this.thread = new Thread(null, this, "echo-load-" + index, STACK_BYTES);
@@ -149,7 +151,7 @@ final class ThreadPerConnectionClient implements LoadClient {
                 byte[] pattern = payload.bytes();
                 int length = spec.length();
                 for (long done = 0; !stopRequested && done < spec.requestsPerConnection(); done++) {
-                    int offset = Payload.offset(sequence++);
+                    int offset = payload.offset(index, sequence++);
                     long sentAt = System.nanoTime();
                     out.write(pattern, offset, length);
                     requests.setOpaque(requests.getOpaque() + 1);
