@@ -404,8 +404,9 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             } else if (poolExhausted) {
                 poolExhausted = false; // the first read into a slot since the pool ran dry
                 pipeline().fireUserEventTriggered(UringBufferPoolEvent.AVAILABLE);
-                if (!isOpen()) {
-                    buffer.release(); // closed on AVAILABLE: nothing is read after close(), as with NIO
+                if (!isOpen() || isClosing()) {
+                    // closed on AVAILABLE, or closing (waiting for a send): nothing is read after close(), as with NIO
+                    buffer.release();
                     if (readLoop) {
                         scheduleReadComplete(); // the read loop under way still ends with channelReadComplete
                     }

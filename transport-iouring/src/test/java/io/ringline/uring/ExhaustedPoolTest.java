@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.ringline.uring.TransportTestSupport.await;
@@ -277,6 +278,66 @@ class ExhaustedPoolTest {
                 out.write(new byte[100]); // into the allocator receive armed while the pool was dry
                 await(() -> received.get() == 8 * 1024 + 100, seconds(5), "the first piece");
                 out.write(new byte[100]); // into a slot: AVAILABLE, and the handler closes
+                assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).as("closed on AVAILABLE").isTrue();
+                Thread.sleep(100);
+                assertThat(readsAfterClose).as("channelRead after the close on AVAILABLE").isEmpty();
+            } finally {
+                channel.close().sync();
+                held.forEach(ByteBuf::release);
+            }
+        } finally {
+            TransportTestSupport.shutdown(group);
+        }
+    }
+
+    /** As above, with a goodbye written before the close on AVAILABLE: the close waits for its send, reading nothing. */
+    @Test
+    void noChannelReadAfterAWriteAndCloseOnAvailable() throws Exception {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(2)
+                .setMaxBufferCount(2);
+        EventLoopGroup group = TransportTestSupport.uringGroup(1, config);
+        List<ByteBuf> held = new CopyOnWriteArrayList<>();
+        AtomicInteger received = new AtomicInteger();
+        AtomicBoolean closeCalled = new AtomicBoolean();
+        List<String> readsAfterClose = new CopyOnWriteArrayList<>();
+        try (ServerSocket listener = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
+            Channel channel = new Bootstrap().group(group).channel(UringSocketChannel.class)
+                    .handler(new ChannelInboundHandlerAdapter() {
+                        @Override
+                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                            ByteBuf buffer = (ByteBuf) msg;
+                            received.addAndGet(buffer.readableBytes());
+                            if (closeCalled.get()) {
+                                readsAfterClose.add(buffer.readableBytes() + " bytes");
+                                buffer.release();
+                            } else {
+                                held.add(buffer); // holds every slot: the pool runs dry
+                            }
+                        }
+
+                        @Override
+                        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
+                            if (event == UringBufferPoolEvent.AVAILABLE) {
+                                ctx.writeAndFlush(ctx.alloc().directBuffer(10).writeZero(10)); // a goodbye
+                                closeCalled.set(true);
+                                ctx.close(); // waits for the goodbye's send
+                            }
+                        }
+                    })
+                    .connect(listener.getLocalSocketAddress()).sync().channel();
+            try (Socket peer = listener.accept()) {
+                OutputStream out = peer.getOutputStream();
+                out.write(new byte[8 * 1024]);
+                await(() -> received.get() == 8 * 1024, seconds(5), "all of it, past the exhausted pool");
+                assertThat(Uring.metrics(group).allocatorReadsWhilePoolExhausted()).isPositive();
+
+                channel.eventLoop().submit(() -> {
+                    held.forEach(ByteBuf::release); // the slots come back: the next receive is the pool's
+                    held.clear();
+                }).get(5, TimeUnit.SECONDS);
+                out.write(new byte[100]); // into the allocator receive armed while the pool was dry
+                await(() -> received.get() == 8 * 1024 + 100, seconds(5), "the first piece");
+                out.write(new byte[100]); // into a slot: AVAILABLE, and the handler writes and closes
                 assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).as("closed on AVAILABLE").isTrue();
                 Thread.sleep(100);
                 assertThat(readsAfterClose).as("channelRead after the close on AVAILABLE").isEmpty();
