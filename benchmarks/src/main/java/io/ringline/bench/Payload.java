@@ -27,7 +27,13 @@ final class Payload {
             throw new IllegalArgumentException("length must be at least 1, got " + length);
         }
         this.length = length;
-        this.patterns = (int) Math.max(1, Math.min(connections, MAX_BYTES / (length + SHIFTS)));
+        int patterns = (int) Math.max(1, Math.min(connections, MAX_BYTES / (length + SHIFTS)));
+        if (patterns < connections && patterns % SHIFTS == 0) {
+            // Connections c and c + patterns share a pattern and start SHIFTS * k requests apart: at the same offset,
+            // in lock step. One pattern fewer puts them at different offsets (SHIFTS is prime).
+            patterns--;
+        }
+        this.patterns = patterns;
         this.bytes = new byte[Math.multiplyExact(length + SHIFTS, patterns)];
         // xorshift32: cheap, deterministic, and free of short periods that a shifted copy could match.
         int x = 0x9E3779B9;
