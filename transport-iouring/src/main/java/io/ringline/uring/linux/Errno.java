@@ -76,7 +76,11 @@ public final class Errno {
     public static IOException newIOException(String operation, int errno) {
         String message = operation + ": " + describe(errno);
         return switch (errno) {
-            case ECONNREFUSED, ETIMEDOUT -> new ErrnoException.Connect(message, errno);
+            case ECONNREFUSED -> new ErrnoException.Connect(message, errno);
+            // Only a connect that timed out is a ConnectException: an established connection's send or recv that
+            // times out (keepalive, retransmission, TCP_USER_TIMEOUT) is a plain IOException, as with NIO.
+            case ETIMEDOUT -> operation.startsWith("connect")
+                    ? new ErrnoException.Connect(message, errno) : new ErrnoException(message, errno);
             case EADDRINUSE, EADDRNOTAVAIL -> new ErrnoException.Bind(message, errno);
             case ENETUNREACH, EHOSTUNREACH -> new ErrnoException.NoRoute(message, errno);
             default -> new ErrnoException(message, errno);
