@@ -156,7 +156,13 @@ public final class Uring {
             }
             case Errno.ENOSYS -> message + ": the kernel has no io_uring (built without CONFIG_IO_URING, or a "
                     + "seccomp filter answers ENOSYS); Ringline needs Linux 5.19 or newer with io_uring";
-            case Errno.ENOMEM -> message + ": the locked-memory limit is exhausted (ulimit -l is "
+            // Only io_uring's own setup and registrations count against RLIMIT_MEMLOCK; an mmap of ours that fails
+            // with ENOMEM is short of memory, and raising ulimit -l would not help.
+            case Errno.ENOMEM -> message.startsWith("mmap(buffer pool")
+                    ? message + ": not enough memory for it; lower bufferSize and bufferCount (each growth step of the "
+                            + "pool maps bufferSize * bufferCount bytes)"
+                    : message.startsWith("mmap(") ? message + ": not enough memory for it"
+                    : message + ": the locked-memory limit is exhausted (ulimit -l is "
                     + memlockLimit() + "); raise it (ulimit -l, or LimitMEMLOCK= in systemd, or memlock in "
                     + "/etc/security/limits.conf), or use fewer/smaller rings and buffers";
             // A refused setup means a kernel older than Ringline needs; a refused registration, one older than that

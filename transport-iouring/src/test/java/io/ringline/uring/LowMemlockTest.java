@@ -2,10 +2,16 @@ package io.ringline.uring;
 
 import io.ringline.uring.child.ChildJvm;
 import io.ringline.uring.child.EchoOnceMain;
+import io.ringline.uring.ring.BufferPool;
+import io.ringline.uring.ring.Ring;
+import io.ringline.uring.ring.RingOptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
@@ -53,5 +59,28 @@ class LowMemlockTest {
                 .contains("ENOMEM")
                 .contains("ulimit -l is 128 KiB");
         assertThat(result.exitCode()).isNotZero();
+    }
+
+    /**
+     * ENOMEM is not always the locked-memory limit: the largest pool the config accepts (16 MiB x 32768 slots = 512
+     * GiB per loop), not registered, does not fit in memory, and nothing of it is locked. The message the loop logs
+     * says so, instead of telling the user to raise ulimit -l.
+     */
+    @Test
+    void anUnregisteredPoolThatDoesNotFitInMemoryIsNotBlamedOnUlimitL() throws Exception {
+        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1 << 24).setBufferCount(32768)
+                .setMaxBufferCount(32768);
+        assertThat(config.isRegisteredBuffers()).isFalse();
+        try (Ring ring = Ring.open(RingOptions.of(8))) {
+            IOException failure = catchThrowableOfType(IOException.class, () -> BufferPool.create(ring, (short) 0,
+                    config.getBufferSize(), config.getBufferCount(), config.getMaxBufferCount(),
+                    config.isRegisteredBuffers()).close());
+            assertThat(failure).as("a 512 GiB pool does not fit here").isNotNull();
+            String logged = Uring.explain(failure); // what initialize() logs
+            System.out.println(logged);
+            assertThat(logged).contains("ENOMEM")
+                    .doesNotContain("locked-memory limit")
+                    .doesNotContain("ulimit -l");
+        }
     }
 }
