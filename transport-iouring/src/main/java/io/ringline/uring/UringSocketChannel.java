@@ -95,6 +95,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     /** The peer half-closed: read until EOF whatever AUTO_READ and the allocator say (epoll's receivedRdHup). */
     private boolean rdHupReceived;
     private ByteBuf recvBuffer;
+    /** A read buffer could not be allocated: the channel is told once, then closes. */
+    private boolean readAllocationFailed;
     // Write state.
     private boolean sendInFlight;
     private final Gather gather = new Gather();
@@ -208,11 +210,29 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             if (pool != null) {
                 handler().counters().allocatorReadsWhilePoolExhausted++;
             }
-            ByteBuf buffer = allocHandle.allocate(config.getAllocator());
-            if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
-                ByteBuf direct = config.getAllocator().directBuffer(buffer.capacity());
-                buffer.release();
-                buffer = direct;
+            ByteBuf buffer = null;
+            try {
+                buffer = allocHandle.allocate(config.getAllocator());
+                if (!buffer.isDirect() || buffer.nioBufferCount() != 1) {
+                    ByteBuf direct = config.getAllocator().directBuffer(buffer.capacity());
+                    buffer.release();
+                    buffer = direct;
+                }
+            } catch (Throwable t) {
+                // As NIO's read does: the channel hears of it and closes (no read is armed, so it could not go on).
+                // Not thrown: from the loop's after-completions task an Error would end the event loop itself.
+                ReferenceCountUtil.release(buffer);
+                readPending = false;
+                if (readAllocationFailed) {
+                    return; // told already; the close is under way
+                }
+                readAllocationFailed = true;
+                eventLoop().execute(() -> {
+                    fireReadCompleteNow();
+                    pipeline().fireExceptionCaught(t);
+                    unsafe().close(unsafe().voidPromise());
+                });
+                return;
             }
             recvBuffer = buffer;
             allocHandle.attemptedBytesRead(buffer.writableBytes());
