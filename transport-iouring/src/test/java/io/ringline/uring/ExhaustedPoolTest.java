@@ -12,7 +12,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.FixedLengthFrameDecoder;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -233,66 +232,13 @@ class ExhaustedPoolTest {
         }
     }
 
-    /** A handler that closes the channel on AVAILABLE reads nothing more: the receive that fired it is dropped. */
-    @Test
-    void noChannelReadAfterACloseOnAvailable() throws Exception {
-        UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(2)
-                .setMaxBufferCount(2);
-        EventLoopGroup group = TransportTestSupport.uringGroup(1, config);
-        List<ByteBuf> held = new CopyOnWriteArrayList<>();
-        AtomicInteger received = new AtomicInteger();
-        List<String> readsAfterClose = new CopyOnWriteArrayList<>();
-        try (ServerSocket listener = new ServerSocket(0, 1, TransportTestSupport.LOOPBACK)) {
-            Channel channel = new Bootstrap().group(group).channel(UringSocketChannel.class)
-                    .handler(new ChannelInboundHandlerAdapter() {
-                        @Override
-                        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                            ByteBuf buffer = (ByteBuf) msg;
-                            received.addAndGet(buffer.readableBytes());
-                            if (!ctx.channel().isOpen()) {
-                                readsAfterClose.add(buffer.readableBytes() + " bytes");
-                                buffer.release();
-                            } else {
-                                held.add(buffer); // holds every slot: the pool runs dry
-                            }
-                        }
-
-                        @Override
-                        public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
-                            if (event == UringBufferPoolEvent.AVAILABLE) {
-                                ctx.close();
-                            }
-                        }
-                    })
-                    .connect(listener.getLocalSocketAddress()).sync().channel();
-            try (Socket peer = listener.accept()) {
-                OutputStream out = peer.getOutputStream();
-                out.write(new byte[8 * 1024]);
-                await(() -> received.get() == 8 * 1024, seconds(5), "all of it, past the exhausted pool");
-                assertThat(Uring.metrics(group).allocatorReadsWhilePoolExhausted()).isPositive();
-
-                channel.eventLoop().submit(() -> {
-                    held.forEach(ByteBuf::release); // the slots come back: the next receive is the pool's
-                    held.clear();
-                }).get(5, TimeUnit.SECONDS);
-                out.write(new byte[100]); // into the allocator receive armed while the pool was dry
-                await(() -> received.get() == 8 * 1024 + 100, seconds(5), "the first piece");
-                out.write(new byte[100]); // into a slot: AVAILABLE, and the handler closes
-                assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).as("closed on AVAILABLE").isTrue();
-                Thread.sleep(100);
-                assertThat(readsAfterClose).as("channelRead after the close on AVAILABLE").isEmpty();
-            } finally {
-                channel.close().sync();
-                held.forEach(ByteBuf::release);
-            }
-        } finally {
-            TransportTestSupport.shutdown(group);
-        }
-    }
-
-    /** As above, with a goodbye written before the close on AVAILABLE: the close waits for its send, reading nothing. */
-    @Test
-    void noChannelReadAfterAWriteAndCloseOnAvailable() throws Exception {
+    /**
+     * A handler that closes the channel on AVAILABLE reads nothing more: the receive that fired the event is dropped,
+     * also when the handler writes a goodbye first (the close then waits for its send).
+     */
+    @ParameterizedTest(name = "goodbye written first: {0}")
+    @ValueSource(booleans = {false, true})
+    void noChannelReadAfterACloseOnAvailable(boolean goodbyeFirst) throws Exception {
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferSize(1024).setBufferCount(2)
                 .setMaxBufferCount(2);
         EventLoopGroup group = TransportTestSupport.uringGroup(1, config);
@@ -318,9 +264,11 @@ class ExhaustedPoolTest {
                         @Override
                         public void userEventTriggered(ChannelHandlerContext ctx, Object event) {
                             if (event == UringBufferPoolEvent.AVAILABLE) {
-                                ctx.writeAndFlush(ctx.alloc().directBuffer(10).writeZero(10)); // a goodbye
+                                if (goodbyeFirst) {
+                                    ctx.writeAndFlush(ctx.alloc().directBuffer(10).writeZero(10));
+                                }
                                 closeCalled.set(true);
-                                ctx.close(); // waits for the goodbye's send
+                                ctx.close(); // with a goodbye, it waits for the goodbye's send
                             }
                         }
                     })
@@ -337,7 +285,7 @@ class ExhaustedPoolTest {
                 }).get(5, TimeUnit.SECONDS);
                 out.write(new byte[100]); // into the allocator receive armed while the pool was dry
                 await(() -> received.get() == 8 * 1024 + 100, seconds(5), "the first piece");
-                out.write(new byte[100]); // into a slot: AVAILABLE, and the handler writes and closes
+                out.write(new byte[100]); // into a slot: AVAILABLE, and the handler closes
                 assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).as("closed on AVAILABLE").isTrue();
                 Thread.sleep(100);
                 assertThat(readsAfterClose).as("channelRead after the close on AVAILABLE").isEmpty();
