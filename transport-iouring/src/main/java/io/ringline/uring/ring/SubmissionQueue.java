@@ -33,8 +33,6 @@ public final class SubmissionQueue {
     private final int entries;
     /** Our tail: SQEs up to here are prepared; the kernel sees them once {@link #flush()} publishes it. */
     private int tail;
-    /** The tail the kernel was last shown. */
-    private int published;
 
     SubmissionQueue(Ring ring, MemorySegment ringMemory, MemorySegment sqes, MemorySegment params, boolean noSqArray) {
         this.ring = ring;
@@ -46,7 +44,6 @@ public final class SubmissionQueue {
         this.mask = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_MASK));
         this.entries = ringMemory.get(JAVA_INT, params.get(JAVA_INT, Params.SQ_OFF_RING_ENTRIES));
         this.tail = ringMemory.get(JAVA_INT, tailOffset);
-        this.published = tail;
         if (!noSqArray) {
             // Without IORING_SETUP_NO_SQARRAY the kernel reads SQE indexes from this array: map slot i to SQE i once.
             long array = params.get(JAVA_INT, Params.SQ_OFF_ARRAY);
@@ -85,7 +82,6 @@ public final class SubmissionQueue {
 
     /** As {@link #flush()}, publishing only the SQEs before {@code end}. */
     int flushTo(int end) {
-        published = end;
         INT.setRelease(ringMemory, tailOffset, end);
         return end - (int) INT.getAcquire(ringMemory, headOffset);
     }
@@ -101,6 +97,7 @@ public final class SubmissionQueue {
                     & (IOSQE_IO_LINK | IOSQE_IO_HARDLINK)) != 0) {
                 end--;
             }
+            int published = ringMemory.get(JAVA_INT, tailOffset); // the ring's tail: only we write it
             if (end - published < 0) {
                 end = published; // what the kernel was shown already stays shown
             }
