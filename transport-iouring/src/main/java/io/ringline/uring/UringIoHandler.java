@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_F_BUFFER;
@@ -54,17 +55,13 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class UringIoHandler implements IoHandler {
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(UringIoHandler.class);
     private static final VarHandle SLEEPING;
-    private static final VarHandle WAKERS;
     private static final VarHandle SHUTDOWN_CLOSE_QUEUED;
-    private static final VarHandle RETURNERS;
 
     static {
         try {
             SLEEPING = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "sleeping", boolean.class);
-            WAKERS = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "wakers", int.class);
             SHUTDOWN_CLOSE_QUEUED = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "shutdownCloseQueued",
                     boolean.class);
-            RETURNERS = MethodHandles.lookup().findVarHandle(UringIoHandler.class, "returners", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -111,11 +108,10 @@ public final class UringIoHandler implements IoHandler {
     @SuppressWarnings("unused")
     private volatile boolean sleeping;
     /**
-     * Foreign threads inside {@link #wakeup()}'s eventfd write; {@link Integer#MIN_VALUE} once {@link #destroy()}
-     * has turned them away. A write can still run when the loop it woke is already destroying itself.
+     * Foreign threads writing the eventfd to wake the loop; {@link #destroy()} closes it before the eventfd. A write
+     * can still run when the loop it woke is already destroying itself.
      */
-    @SuppressWarnings("unused")
-    private volatile int wakers;
+    private final Gate wakers = new Gate();
     /** Whether {@link #wakeup()} queued the task that closes the handles at shutdown. */
     @SuppressWarnings("unused")
     private volatile boolean shutdownCloseQueued;
@@ -123,11 +119,10 @@ public final class UringIoHandler implements IoHandler {
     /** Slots released on other threads, taken back by the loop at its next pass (or by destroy()). */
     private final ConcurrentLinkedQueue<PoolSlotByteBuf> releasedElsewhere = new ConcurrentLinkedQueue<>();
     /**
-     * Foreign threads adding to {@link #releasedElsewhere}; {@link Integer#MIN_VALUE} once destroy() has drained it
-     * for the last time (later releases go to BufferPool.returnAfterClose).
+     * Foreign threads adding to {@link #releasedElsewhere}; destroy() closes it before it drains the queue for the last
+     * time (later releases go to BufferPool.returnAfterClose).
      */
-    @SuppressWarnings("unused")
-    private volatile int returners;
+    private final Gate returners = new Gate();
 
     private UringIoHandler(ThreadAwareExecutor executor, UringIoHandlerConfig config) {
         Uring.ensureAvailability();
@@ -293,9 +288,14 @@ public final class UringIoHandler implements IoHandler {
     private void takeBackReleasedSlots() {
         PoolSlotByteBuf buffer;
         while ((buffer = releasedElsewhere.poll()) != null) {
-            slotBuffers[buffer.slot()] = buffer;
-            bufferPool.recycle(buffer.slot());
+            recycle(buffer);
         }
+    }
+
+    /** Offers {@code buffer}'s slot to the kernel again; the instance serves the slot's next receive. */
+    private void recycle(PoolSlotByteBuf buffer) {
+        slotBuffers[buffer.slot()] = buffer;
+        bufferPool.recycle(buffer.slot());
     }
 
     private void dispatch(long userData, int res, int flags) {
@@ -351,9 +351,7 @@ public final class UringIoHandler implements IoHandler {
         // Wait for a wakeup() that is still writing the eventfd (one write(2)) and turn later ones away: closing the
         // eventfd under it would let its write hit whatever file reuses the number, and closing the arena under it
         // fails (the write holds the arena's session).
-        while (!WAKERS.compareAndSet(this, 0, Integer.MIN_VALUE)) {
-            Thread.yield();
-        }
+        wakers.close();
         for (Registration registration : new ArrayList<>(registrations.values())) {
             registration.cancel();
         }
@@ -362,9 +360,7 @@ public final class UringIoHandler implements IoHandler {
         closeHandles(false); // what waited for late completions: none will come now
         if (bufferPool != null) {
             // Slots released on other threads up to now are counted back here; later ones go to returnAfterClose.
-            while (!RETURNERS.compareAndSet(this, 0, Integer.MIN_VALUE)) {
-                Thread.yield();
-            }
+            returners.close();
             takeBackReleasedSlots();
             bufferPool.close();
         }
@@ -405,13 +401,16 @@ public final class UringIoHandler implements IoHandler {
     /** Writes the eventfd if the loop sleeps and this is another thread. */
     private void wakeLoop() {
         if (!executor.isExecutorThread(Thread.currentThread()) && SLEEPING.compareAndSet(this, true, false)) {
-            if ((int) WAKERS.getAndAdd(this, 1) >= 0) { // not destroyed: destroy() now waits for this write
-                long ret = LibC.write(eventFd, eventFdWriteValue, 8);
-                if (ret < 0 && -ret != Errno.EAGAIN) { // EAGAIN: the counter is saturated, a wakeup is pending anyway
-                    logger.warn("io_uring loop wakeup failed: {}", Errno.describe((int) -ret));
+            if (wakers.enter()) { // not destroyed: destroy() now waits for this write
+                try {
+                    long ret = LibC.write(eventFd, eventFdWriteValue, 8);
+                    if (ret < 0 && -ret != Errno.EAGAIN) { // EAGAIN: the counter is saturated, a wakeup is pending
+                        logger.warn("io_uring loop wakeup failed: {}", Errno.describe((int) -ret));
+                    }
+                } finally {
+                    wakers.exit();
                 }
             }
-            WAKERS.getAndAdd(this, -1);
         }
     }
 
@@ -494,13 +493,12 @@ public final class UringIoHandler implements IoHandler {
             if (!inLoop()) {
                 // Not through an executor task: a task may be refused while the loop lives (a bounded task queue),
                 // or accepted and never run (offered just after the loop's last task pass).
-                boolean queued = false;
-                if ((int) RETURNERS.getAndAdd(UringIoHandler.this, 1) >= 0) { // destroy() has not drained yet
-                    releasedElsewhere.add(buffer);
-                    queued = true;
-                }
-                RETURNERS.getAndAdd(UringIoHandler.this, -1);
-                if (queued) {
+                if (returners.enter()) { // destroy() has not drained the queue for the last time
+                    try {
+                        releasedElsewhere.add(buffer);
+                    } finally {
+                        returners.exit();
+                    }
                     wakeLoop(); // a sleeping loop takes it back now
                 } else {
                     bufferPool.returnAfterClose(); // the loop has ended: its pool unmaps once every slot is back
@@ -511,8 +509,34 @@ public final class UringIoHandler implements IoHandler {
                 bufferPool.returnAfterClose();
                 return;
             }
-            slotBuffers[buffer.slot()] = buffer;
-            bufferPool.recycle(buffer.slot());
+            recycle(buffer);
+        }
+    }
+
+    /**
+     * Lets threads in until closed; {@link #close()} waits for those inside and turns later ones away. A count of
+     * the threads inside, {@link Integer#MIN_VALUE} once closed.
+     */
+    private static final class Gate {
+        private final AtomicInteger inside = new AtomicInteger();
+
+        /** True if the gate is open; the caller is then inside and must {@link #exit()}. */
+        boolean enter() {
+            if (inside.getAndIncrement() >= 0) {
+                return true;
+            }
+            inside.getAndDecrement();
+            return false;
+        }
+
+        void exit() {
+            inside.getAndDecrement();
+        }
+
+        void close() {
+            while (!inside.compareAndSet(0, Integer.MIN_VALUE)) {
+                Thread.yield();
+            }
         }
     }
 
