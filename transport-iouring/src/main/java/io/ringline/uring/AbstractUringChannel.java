@@ -408,7 +408,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
             handleWriteError(cause);
         }
 
-        void closeOnError(IOException cause) {
+        void closeOnError(Throwable cause) {
             pipeline().fireExceptionCaught(cause);
             close(voidPromise());
         }

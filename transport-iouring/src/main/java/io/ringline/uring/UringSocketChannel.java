@@ -32,10 +32,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.net.ConnectException;
 import java.net.Inet4Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.AlreadyConnectedException;
 import java.nio.channels.ConnectionPendingException;
@@ -180,7 +178,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     @Override
     void armRead() {
         if (readArmed || inputShutdown || !isActive() || !isRegisteredWithRing() || lateCompletions != null
-                || closeAfterSend != null) {
+                || isClosing()) {
             return;
         }
         SubmissionQueue queue = submissionQueue();
@@ -227,11 +225,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                     return; // told already; the close is under way
                 }
                 readAllocationFailed = true;
-                eventLoop().execute(() -> {
-                    fireReadCompleteNow();
-                    pipeline().fireExceptionCaught(t);
-                    unsafe().close(unsafe().voidPromise());
-                });
+                eventLoop().execute(() -> readFailed(t));
                 return;
             }
             recvBuffer = buffer;
@@ -388,7 +382,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     private void rdHupCompleted(int res) {
         rdHupArmed = false;
-        if (res < 0 || !isOpen() || inputShutdown || closeAfterSend != null) {
+        if (res < 0 || !isOpen() || inputShutdown || isClosing()) {
             return; // cancelled by close, or closing
         }
         rdHupReceived = true;
@@ -408,7 +402,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             buffer = recvBuffer;
             recvBuffer = null;
         }
-        if (!isOpen() || closeAfterSend != null) {
+        if (!isOpen() || isClosing()) {
             ReferenceCountUtil.release(buffer); // closed, or closing: nothing is read after close(), as with NIO
             return;
         }
@@ -537,7 +531,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
     }
 
-    private void readFailed(IOException cause) {
+    private void readFailed(Throwable cause) {
         fireReadCompleteNow();
         ((AbstractUringUnsafe) unsafe()).closeOnError(cause);
     }
@@ -763,7 +757,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
     }
 
     private void sendCompleted(int res) {
-        ChannelOutboundBuffer in = closeAfterSend != null ? sendingFrom : unsafe().outboundBuffer();
+        ChannelOutboundBuffer in = isClosing() ? sendingFrom : unsafe().outboundBuffer();
         if (fileRegionChunk != null) {
             fileRegionSent(in, res);
             return;
@@ -933,19 +927,12 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     /** As NIO: the wildcard as a destination means this host's loopback of the same family. */
     private static InetSocketAddress loopbackForWildcard(InetSocketAddress address) {
-        InetAddress ip = address.getAddress();
-        if (!ip.isAnyLocalAddress()) {
+        if (!address.getAddress().isAnyLocalAddress()) {
             return address;
         }
-        byte[] loopback = ip instanceof Inet4Address ? new byte[] {127, 0, 0, 1} : new byte[16];
-        if (loopback.length == 16) {
-            loopback[15] = 1;
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(loopback), address.getPort());
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // cannot happen: the lengths are 4 and 16
-        }
+        // Address literals: parsed, not looked up.
+        return new InetSocketAddress(address.getAddress() instanceof Inet4Address ? "127.0.0.1" : "::1",
+                address.getPort());
     }
 
     private static InetSocketAddress checkAddress(SocketAddress address) {
@@ -1038,7 +1025,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else if (shutdownOutputAfterSend != null) {
             shutdownOutputAfterSend.addListener(new PromiseNotifier<>(promise));
         } else {
-            if (closeAfterSend == null) {
+            if (!isClosing()) { // a waiting close() cancelled the send already
                 cancelSend();
             }
             shutdownOutputAfterSend = promise;
@@ -1051,7 +1038,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     /** A shutdownOutput() or close() waits for the send in flight. */
     private boolean isStopWaiting() {
-        return shutdownOutputAfterSend != null || closeAfterSend != null;
+        return shutdownOutputAfterSend != null || isClosing();
     }
 
     /**
@@ -1078,7 +1065,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         ChannelPromise shutdown = shutdownOutputAfterSend;
         if (shutdown != null) {
             shutdownOutputAfterSend = null;
-            if (closeAfterSend != null) {
+            if (isClosing()) {
                 // close() took Netty's outbound buffer away, so its shutdownOutput would fail: shut down here, as
                 // NIO's shutdownOutput() did before the close() that followed it.
                 try {
