@@ -11,11 +11,8 @@ import io.netty.channel.socket.SocketChannel;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -23,8 +20,10 @@ import java.util.concurrent.TimeUnit;
 import static io.ringline.uring.TransportTestSupport.await;
 import static io.ringline.uring.TransportTestSupport.loopback;
 import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
+import static io.ringline.uring.TransportTestSupport.readUntilEndOrReset;
 import static io.ringline.uring.TransportTestSupport.seconds;
 import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.slowListener;
 import static io.ringline.uring.TransportTestSupport.socketChannelType;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,13 +33,6 @@ import static org.assertj.core.api.Assertions.assertThat;
  * waiting for a send left on a loop that ends: MovingChannelsTest.)
  */
 class ClosingWhileSendingTest {
-
-    private static ServerSocket slowListener() throws Exception {
-        ServerSocket listener = new ServerSocket();
-        listener.setReceiveBufferSize(16 * 1024);
-        listener.bind(loopback(0), 50);
-        return listener;
-    }
 
     /** Records channelInactive and channelUnregistered in order. */
     private static final class Events extends ChannelInboundHandlerAdapter {
@@ -116,7 +108,7 @@ class ClosingWhileSendingTest {
                     assertThat(f.await(5, TimeUnit.SECONDS)).isTrue();
                 }
                 peer.setSoTimeout(5000);
-                byte[] got = readToEnd(peer.getInputStream());
+                byte[] got = readUntilEndOrReset(peer);
                 assertThat(futures[0].isSuccess()).as("a written").isTrue();
                 assertThat(futures[1].isSuccess()).as("shutdownOutput: %s", futures[1].cause()).isTrue();
                 assertThat(got.length).as("bytes the peer got before EOF").isEqualTo(100);
@@ -157,20 +149,5 @@ class ClosingWhileSendingTest {
         } finally {
             shutdown(group);
         }
-    }
-
-
-    private static byte[] readToEnd(InputStream in) throws Exception {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] chunk = new byte[8192];
-        try {
-            int n;
-            while ((n = in.read(chunk)) > 0) {
-                bytes.write(chunk, 0, n);
-            }
-        } catch (SocketException e) {
-            // reset
-        }
-        return bytes.toByteArray();
     }
 }

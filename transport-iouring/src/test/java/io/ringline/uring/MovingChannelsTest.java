@@ -21,13 +21,11 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -44,6 +42,7 @@ import java.util.stream.Stream;
 
 import static io.ringline.uring.TransportTestSupport.await;
 import static io.ringline.uring.TransportTestSupport.oneLoopGroup;
+import static io.ringline.uring.TransportTestSupport.readUntilEndOrReset;
 import static io.ringline.uring.TransportTestSupport.seconds;
 import static io.ringline.uring.TransportTestSupport.shutdown;
 import static io.ringline.uring.TransportTestSupport.socketChannelType;
@@ -404,7 +403,7 @@ class MovingChannelsTest {
                 assertThat(write.isSuccess()).isFalse();
                 assertThat(channel.closeFuture().await(5, TimeUnit.SECONDS)).isTrue();
                 accepted.setSoTimeout(10_000);
-                byte[] got = readToEnd(accepted);
+                byte[] got = readUntilEndOrReset(accepted);
                 TransportTestSupport.assertSameBytes(got, Arrays.copyOf(payload, got.length),
                         "what the peer got: a prefix of what was written");
             } finally {
@@ -513,20 +512,6 @@ class MovingChannelsTest {
         Thread.sleep(200);
         assertThat(write.isDone()).as("the write is still going").isFalse();
         return write;
-    }
-
-    private static byte[] readToEnd(Socket socket) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        byte[] chunk = new byte[64 * 1024];
-        try {
-            int n;
-            while ((n = socket.getInputStream().read(chunk)) > 0) {
-                bytes.write(chunk, 0, n);
-            }
-        } catch (SocketException reset) {
-            // the channel's close may reset the connection: what came before it counts
-        }
-        return bytes.toByteArray();
     }
 
     /** Keeps {@link #WINDOW} bytes in flight, checks what comes back against what went out; runs on the channel's loop. */

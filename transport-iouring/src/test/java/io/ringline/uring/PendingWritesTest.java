@@ -30,6 +30,7 @@ import static io.ringline.uring.TransportTestSupport.loopback;
 import static io.ringline.uring.TransportTestSupport.payload;
 import static io.ringline.uring.TransportTestSupport.seconds;
 import static io.ringline.uring.TransportTestSupport.shutdown;
+import static io.ringline.uring.TransportTestSupport.slowListener;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -102,13 +103,6 @@ class PendingWritesTest {
                 .option(ChannelOption.SO_SNDBUF, 16 * 1024)
                 .handler(new ChannelInboundHandlerAdapter())
                 .connect(loopback(listener.getLocalPort())).sync().channel();
-    }
-
-    private static ServerSocket slowListener() throws IOException {
-        ServerSocket listener = new ServerSocket();
-        listener.setReceiveBufferSize(16 * 1024); // accepted sockets inherit it
-        listener.bind(loopback(0), 50);
-        return listener;
     }
 
     @Test
@@ -230,5 +224,4 @@ class PendingWritesTest {
                     server.address(), request), request, "echo after the close");
         }
     }
-
 }

@@ -19,6 +19,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketException;
+import java.net.Socket;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,6 +66,32 @@ final class TransportTestSupport {
             case "ringline" -> uringGroup(1);
             default -> throw new IllegalArgumentException("no such transport: " + transport);
         };
+    }
+
+    /**
+     * A listener on loopback whose accepted sockets have a 16 KiB receive buffer (they inherit it): a peer that does
+     * not read soon stalls what is sent to it.
+     */
+    static ServerSocket slowListener() throws IOException {
+        ServerSocket listener = new ServerSocket();
+        listener.setReceiveBufferSize(16 * 1024);
+        listener.bind(loopback(0), 50);
+        return listener;
+    }
+
+    /** What {@code socket} reads until end of stream, or until a reset: what came before a reset counts. */
+    static byte[] readUntilEndOrReset(Socket socket) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        byte[] chunk = new byte[64 * 1024];
+        try {
+            int n;
+            while ((n = socket.getInputStream().read(chunk)) > 0) {
+                bytes.write(chunk, 0, n);
+            }
+        } catch (SocketException reset) {
+            // the other side's close may reset the connection
+        }
+        return bytes.toByteArray();
     }
 
     /** The connection channel class of {@code transport}, as {@link #oneLoopGroup} names it. */
