@@ -118,8 +118,6 @@ final class EventLoopClient extends SingleDriverClient {
             this.index = index;
             this.channel = channel;
             this.incoming = ByteBuffer.allocateDirect(spec.length());
-            // Start every connection elsewhere in the pattern so concurrent echoes differ too.
-            this.sequence = index;
         }
 
         void register() throws IOException {

@@ -4,11 +4,12 @@ import java.nio.ByteBuffer;
 
 /**
  * The bytes the load client sends: pseudo-random patterns, read at a shifting offset. Consecutive requests on a
- * connection therefore differ, so a stale or reordered echo fails verification, yet no byte is written per request.
+ * connection therefore differ, so a stale or reordered echo fails verification (however late it is: see
+ * {@link #offset(int, long)}), yet no byte is written per request.
  * Every connection has a pattern of its own (up to {@link #MAX_BYTES} of them; beyond, connections share them
  * round-robin), so an echo delivered to another connection fails too, even when the two happen to be at the same
- * offset: with one shared pattern, connections {@code i} and {@code i + SHIFTS} started at the same offset and, crossed,
- * advanced in lock step, every crossed echo matching.
+ * offset: with one shared pattern, connections {@code i} and {@code i + SHIFTS} would start at the same offset and,
+ * crossed, advance in lock step, every crossed echo matching.
  */
 final class Payload {
     /** Number of distinct offsets. Prime, so it does not line up with typical connection counts. */
@@ -29,8 +30,8 @@ final class Payload {
         this.length = length;
         int patterns = (int) Math.max(1, Math.min(connections, MAX_BYTES / (length + SHIFTS)));
         if (patterns < connections && patterns % SHIFTS == 0) {
-            // Connections c and c + patterns share a pattern and start SHIFTS * k requests apart: at the same offset,
-            // in lock step. One pattern fewer puts them at different offsets (SHIFTS is prime).
+            // Connections c and c + patterns share a pattern and would read it at the same offset, in lock step.
+            // One pattern fewer puts them at different offsets (SHIFTS is prime).
             patterns--;
         }
         this.patterns = patterns;
@@ -53,14 +54,20 @@ final class Payload {
         return length;
     }
 
-    /** Where request number {@code sequence} starts inside the pattern. */
-    private static int offset(long sequence) {
-        return (int) Math.floorMod(sequence, (long) SHIFTS);
-    }
-
-    /** Where request number {@code sequence} of connection {@code connection} starts in {@link #bytes()}. */
+    /**
+     * Where request number {@code sequence} (counted from 0) of connection {@code connection} starts in
+     * {@link #bytes()}. Inside the connection's pattern the offset steps by one per request through runs of
+     * {@link #SHIFTS} requests, so requests of one run differ; each run starts from a scrambled point, so offsets never
+     * repeat with a fixed period and an echo a whole number of runs late (or any number of requests late) matches
+     * only by chance, one time in {@code SHIFTS}. Connections sharing a pattern are {@code patterns} apart, never a
+     * multiple of {@code SHIFTS}, so their requests of the same number always differ.
+     */
     int offset(int connection, long sequence) {
-        return (connection % patterns) * (length + SHIFTS) + offset(sequence);
+        long run = Math.floorDiv(sequence, SHIFTS);
+        // Fibonacci hashing: the top bits of run * 2^64 / golden ratio spread consecutive runs over the offsets.
+        long start = (run * 0x9E3779B97F4A7C15L) >>> 40;
+        int shift = (int) Math.floorMod(connection + start + sequence, (long) SHIFTS);
+        return (connection % patterns) * (length + SHIFTS) + shift;
     }
 
     /** A private view with its own position and limit; the memory is shared. */

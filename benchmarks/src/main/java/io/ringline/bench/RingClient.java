@@ -376,8 +376,6 @@ final class RingClient extends SingleDriverClient {
             this.sendTag = tag(index, KIND_SEND);
             this.recvTag = tag(index, KIND_RECV);
             this.index = index;
-            // Start every connection elsewhere in the pattern so concurrent echoes differ too.
-            this.sequence = index;
         }
 
         void armReceive() {

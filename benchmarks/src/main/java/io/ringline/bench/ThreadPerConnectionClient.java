@@ -137,7 +137,6 @@ final class ThreadPerConnectionClient implements LoadClient {
         Worker(int index, SocketChannel channel) {
             this.index = index;
             this.channel = channel;
-            this.sequence = index;
             this.thread = new Thread(null, this, "echo-load-" + index, STACK_BYTES);
             thread.setDaemon(true);
         }

@@ -9,10 +9,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Beyond Payload.MAX_BYTES connections share patterns round-robin: connections c and c + patterns use the same one.
- * Every client starts connection c at sequence c (and advances one per request), so the two read it at offsets that
- * differ by patterns mod SHIFTS. When the number of patterns is a multiple of SHIFTS (251) that is zero: the two send
- * identical bytes forever, and an echo crossed between them would verify (see CrossedEchoTest): so the number of
- * patterns is never a multiple of SHIFTS. Lengths of 266,500 bytes (251 patterns) with 252+ connections, or 133,300
+ * Their requests of the same number are read at offsets that differ by patterns mod SHIFTS. When the number of
+ * patterns is a multiple of SHIFTS (251) that is zero: the two send identical bytes forever, and an echo crossed
+ * between them would verify (see CrossedEchoTest): so the number of patterns is never a multiple of SHIFTS. Lengths of 266,500 bytes (251 patterns) with 252+ connections, or 133,300
  * bytes (502 patterns) with 503+, hit it.
  */
 class PayloadTest {
@@ -26,10 +25,10 @@ class PayloadTest {
         int a = 0;
         int b = patterns;
         int identical = 0;
-        // As the clients do: connection c starts at sequence c; compare the requests the two make at the same moment.
+        // Compare the requests the two make at the same moment: every connection counts its requests from 0.
         for (long request = 0; request < 2 * Payload.SHIFTS; request++) {
-            int offsetA = payload.offset(a, a + request);
-            int offsetB = payload.offset(b, b + request);
+            int offsetA = payload.offset(a, request);
+            int offsetB = payload.offset(b, request);
             if (Arrays.mismatch(bytes, offsetA, offsetA + length, bytes, offsetB, offsetB + length) == -1) {
                 identical++;
             }
