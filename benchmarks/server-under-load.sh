@@ -36,6 +36,9 @@ start_server() {
         kill -0 "$server" 2>/dev/null || { cat "$work/server.log" >&2; exit 1; }
         sleep 0.1
     done
+    echo "$tool: the server did not listen on 127.0.0.1:$port within 10 s; its output:" >&2
+    cat "$work/server.log" >&2
+    exit 1
 }
 
 stop_server() {
@@ -45,7 +48,8 @@ stop_server() {
     server=
 }
 
-# Starts EchoBench on CPU 1 against $port as $client (output in $work/client.log), then sleeps through its warm-up.
+# Starts EchoBench on CPU 1 against $port as $client (output in $work/client.log), then sleeps through its warm-up;
+# finish_load waits for it.
 # CLIENT_MODE picks EchoBench's --mode (default ring, the cheapest client per request, as ./bench uses).
 start_load() {
     taskset -c 1 "$java" --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar \
@@ -53,6 +57,14 @@ start_load() {
         --mode "${CLIENT_MODE:-ring}" > "$work/client.log" 2>&1 &
     client=$!
     sleep "$warmup.2"
+}
+
+# Waits for EchoBench to end; if it failed, shows why before the exit trap removes its log.
+finish_load() {
+    wait "$client" && return
+    echo "$tool: the load client failed; its output:" >&2
+    cat "$work/client.log" >&2
+    exit 1
 }
 
 # utime + stime of the whole server process, in clock ticks (proc(5): fields 14 and 15).
