@@ -1,8 +1,8 @@
 /*
  * A minimal single-threaded C echo server on io_uring (liburing), the "C parity" yardstick of issue 5: one buffer
  * per connection, recv -> send the same bytes -> recv, SINGLE_ISSUER + DEFER_TASKRUN, registered ring fd, one
- * io_uring_submit_and_wait per batch of completions. No error handling beyond closing the connection: it exists to
- * be measured, not deployed. Usage: uring_echo PORT (listens on 127.0.0.1).
+ * io_uring_submit_and_wait per batch of completions. No error handling beyond closing the connection and re-arming
+ * an accept the kernel ended: it exists to be measured, not deployed. Usage: uring_echo PORT (listens on 127.0.0.1).
  */
 #include <liburing.h>
 #include <arpa/inet.h>
@@ -34,6 +34,16 @@ static void prep(struct io_uring *ring, int op, int fd, int length) {
     sqe->user_data = ((unsigned long long) op << 32) | (unsigned) fd;
 }
 
+/* One multishot accept; the kernel ends it (no IORING_CQE_F_MORE) on an error such as EMFILE or a full CQ. */
+static void arm_accept(struct io_uring *ring, int listener) {
+    struct io_uring_sqe *sqe;
+    while (!(sqe = io_uring_get_sqe(ring))) {
+        io_uring_submit(ring);
+    }
+    io_uring_prep_multishot_accept(sqe, listener, NULL, NULL, 0);
+    sqe->user_data = (unsigned long long) ACCEPT << 32;
+}
+
 int main(int argc, char **argv) {
     int one = 1;
     int listener = socket(AF_INET, SOCK_STREAM, 0);
@@ -53,9 +63,7 @@ int main(int argc, char **argv) {
         return 1;
     }
     io_uring_register_ring_fd(&ring);
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-    io_uring_prep_multishot_accept(sqe, listener, NULL, NULL, 0);
-    sqe->user_data = (unsigned long long) ACCEPT << 32;
+    arm_accept(&ring, listener);
     printf("listening on 127.0.0.1:%d\n", ntohs(address.sin_port));
     fflush(stdout);
     for (;;) {
@@ -66,6 +74,9 @@ int main(int argc, char **argv) {
             seen++;
             int op = (int) (cqe->user_data >> 32), fd = (int) (cqe->user_data & 0xffffffffu), res = cqe->res;
             if (op == ACCEPT) {
+                if (!(cqe->flags & IORING_CQE_F_MORE)) {
+                    arm_accept(&ring, listener);
+                }
                 if (res >= 0 && res < MAX_FD) {
                     setsockopt(res, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
                     if (!buffers[res] && !(buffers[res] = malloc(BUFFER_SIZE))) {
