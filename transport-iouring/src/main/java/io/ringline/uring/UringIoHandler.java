@@ -265,16 +265,26 @@ public final class UringIoHandler implements IoHandler {
     /** Handles every ready completion, then the work that waits for the end of a batch. */
     private int reap() {
         int handled = 0;
-        int batch;
-        while ((batch = completionQueue.drain(dispatcher)) > 0) {
-            handled += batch;
-            Runnable task;
-            while ((task = afterCompletions.poll()) != null) {
-                task.run();
+        try {
+            int batch;
+            while ((batch = completionQueue.drain(dispatcher)) > 0) {
+                handled += batch;
+                runAfterCompletions();
             }
+        } finally {
+            // A handle that threw ended the batch early: what the completions before it queued runs all the same
+            // (else a channel's channelReadComplete would wait for the next completion, however late).
+            runAfterCompletions();
+            publishRecycledSlots();
         }
-        publishRecycledSlots();
         return handled;
+    }
+
+    private void runAfterCompletions() {
+        Runnable task;
+        while ((task = afterCompletions.poll()) != null) {
+            task.run();
+        }
     }
 
     private void publishRecycledSlots() {
