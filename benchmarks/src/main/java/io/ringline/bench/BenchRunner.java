@@ -264,9 +264,13 @@ public final class BenchRunner implements Callable<Integer> {
         return order;
     }
 
-    private static String progressLine(Measurement m) {
+    static String progressLine(Measurement m) {
         if (!m.ok()) {
-            return "FAILED: " + lastLine(m.failure()).strip() + (m.failure().contains("\n") ? " (details in the report)" : "");
+            // The first line says what went wrong (and how the server ended); what may follow, such as the server's last
+            // output, whose last line is often its "listening" line, is in the report.
+            String[] lines = m.failure().strip().split("\n");
+            return "FAILED: " + lines[0].strip().replaceFirst(", last output:$", "")
+                    + (lines.length > 1 ? " (details in the report)" : "");
         }
         if (m.idle() != null) {
             Measurement.Idle idle = m.idle();
@@ -282,11 +286,6 @@ public final class BenchRunner implements Callable<Integer> {
                 load.requestsPerSecond(), load.serverCpuMicrosPerRequest(), load.serverJitPercent(),
                 ReportWriter.number(load.p50Micros()),
                 ReportWriter.number(load.p99Micros()), load.peakRssBytes() / 1048576.0, load.errors(), client);
-    }
-
-    private static String lastLine(String text) {
-        String[] lines = text.strip().split("\n");
-        return lines[lines.length - 1];
     }
 
     private void printPlan(Path logDirectory) {
