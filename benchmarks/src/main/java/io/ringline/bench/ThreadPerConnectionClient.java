@@ -11,12 +11,12 @@ import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * One blocking platform thread per connection, the way rust_echo_bench works: write the request,
- * read until the whole echo is back, repeat. Reads wake up every {@link #POLL_MILLIS} to notice the
- * end of the run; a write blocked on a stalled server is released by closing its socket.
+ * read until the whole echo is back, repeat (with a quota, then keep reading: the server must stay quiet and keep
+ * the connection). Reads wake up every {@link #POLL_MILLIS} to notice the end of the run; a write blocked on a
+ * stalled server is released by closing its socket.
  */
 final class ThreadPerConnectionClient implements LoadClient {
     private static final int POLL_MILLIS = 100;
@@ -165,9 +165,16 @@ final class ThreadPerConnectionClient implements LoadClient {
                         error("echo differs from the request");
                     }
                 }
-                // Quota done (idle connections): stay connected until the run ends.
+                // Quota done (idle connections): stay connected until the run ends, reading, as the other modes do,
+                // so that a server that closes the connection or sends what nobody asked for is counted.
                 while (!stopRequested) {
-                    LockSupport.parkNanos(POLL_MILLIS * 1_000_000L);
+                    try {
+                        int read = in.read(incoming, 0, incoming.length);
+                        error(read < 0 ? "server closed the connection" : "server sent " + read + " bytes nobody asked for");
+                        return;
+                    } catch (SocketTimeoutException e) {
+                        // Nothing came: look at stopRequested again.
+                    }
                 }
             } catch (IOException e) {
                 error(stopRequested ? "request unfinished when the run ended (server stalled?): " + e : e.toString());

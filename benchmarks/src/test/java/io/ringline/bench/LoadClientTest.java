@@ -86,6 +86,31 @@ class LoadClientTest {
         }
     }
 
+    /**
+     * idle10k's connections: each had its echo and then waits, open, while the server is weighed. A server that drops
+     * them then (here all at once) must show up as errors, or the memory of a server without its connections is
+     * reported as theirs with 0 errors.
+     */
+    @ParameterizedTest
+    @EnumSource(ClientMode.class)
+    void aServerThatClosesIdleConnectionsAfterTheirQuotaCountsAnErrorForEach(ClientMode mode) throws Exception {
+        TestEchoServer server = new TestEchoServer(TestEchoServer.Behaviour.ECHO);
+        try (server; LoadClient client = LoadClient.connect(mode, new LoadSpec(server.address(), 4, 512, 1), TIMEOUT)) {
+            client.start();
+            assertThat(client.awaitQuotaDone(TIMEOUT)).isTrue();
+            assertThat(client.counters()).isEqualTo(new LoadCounters(4, 4, 0));
+
+            server.close();
+            long deadline = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            while (client.counters().errors() < 4 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            LoadCounters end = client.stop(Duration.ofSeconds(1));
+            assertThat(end.errors()).as("first error: %s", client.firstError()).isEqualTo(4);
+            assertThat(client.firstError()).containsAnyOf("server closed the connection", "reset");
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(ClientMode.class)
     void closingBeforeStartingSendsNothingAndReleasesEverything(ClientMode mode) throws Exception {
