@@ -8,6 +8,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoopGroup;
+import io.ringline.uring.child.BindPrivilegedPortMain;
+import io.ringline.uring.child.ChildJvm;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -78,6 +80,23 @@ class ConnectAndBindErrorsTest {
                     .hasMessageContaining(String.valueOf(address.getPort()));
             assertThat(bind.channel().closeFuture().await(5, TimeUnit.SECONDS)).as("closed").isTrue();
         }
+    }
+
+    /**
+     * An unprivileged bind below ip_unprivileged_port_start fails with EACCES, which Java's sockets (and so NIO) raise
+     * as a BindException, as they do EADDRINUSE and EADDRNOTAVAIL: code that catches BindException to say "cannot
+     * listen on that port" must catch this one too. Run in a child JVM as an unprivileged user (root may bind there).
+     */
+    @Test
+    void bindToAPrivilegedPortUnprivilegedIsABindException() throws Exception {
+        Assumptions.assumeTrue(ChildJvm.isRoot(), "creating an unprivileged test user needs root");
+        ChildJvm.ensureUser();
+        ChildJvm.Result result = ChildJvm.run(BindPrivilegedPortMain.class, 8192);
+        assertThat(result.output()).as(result.output())
+                .contains("nio BIND_EXCEPTION true")
+                .contains("ringline BIND_EXCEPTION true")
+                .contains("EACCES");
+        assertThat(result.exitCode()).isZero();
     }
 
     @Test

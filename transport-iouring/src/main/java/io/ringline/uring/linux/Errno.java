@@ -70,8 +70,8 @@ public final class Errno {
 
     /**
      * The exception Java's own sockets throw for {@code errno}, with a message {@code operation: ENAME (text)}:
-     * {@link ConnectException} for a refused connection, {@link BindException} for an address in use, and an
-     * {@link ErrnoException} otherwise.
+     * {@link ConnectException} for a refused connection, {@link BindException} for an address in use or a bind
+     * refused (EACCES), and an {@link ErrnoException} otherwise.
      */
     public static IOException newIOException(String operation, int errno) {
         String message = operation + ": " + describe(errno);
@@ -82,6 +82,9 @@ public final class Errno {
             case ETIMEDOUT -> operation.startsWith("connect")
                     ? new ErrnoException.Connect(message, errno) : new ErrnoException(message, errno);
             case EADDRINUSE, EADDRNOTAVAIL -> new ErrnoException.Bind(message, errno);
+            // A port below ip_unprivileged_port_start without CAP_NET_BIND_SERVICE: Java's sockets say BindException.
+            case EACCES -> operation.startsWith("bind")
+                    ? new ErrnoException.Bind(message, errno) : new ErrnoException(message, errno);
             case ENETUNREACH, EHOSTUNREACH -> new ErrnoException.NoRoute(message, errno);
             default -> new ErrnoException(message, errno);
         };

@@ -34,7 +34,7 @@ public class ErrnoException extends IOException {
         }
     }
 
-    /** An address in use or not available: a {@link BindException}, as Java's sockets raise. */
+    /** An address in use or not available, or a bind refused: a {@link BindException}, as Java's sockets raise. */
     public static final class Bind extends BindException {
         private static final long serialVersionUID = 1L;
         private final int errno;
