@@ -73,6 +73,11 @@ public final class UringIoHandler implements IoHandler {
     // Operation kinds in user_data (bits 32..39). Registration id 0 is the handler's own.
     static final int OP_WAKEUP = 1;
     static final int OP_CANCEL = 2;
+    /**
+     * Marks the user_data of operations a third-party handle submitted ({@link Registration#submit}): their op kinds
+     * are their own, so a late one tagged like Ringline's accept is no connection to close.
+     */
+    static final long FOREIGN_OP = 1L << 63;
     /** How long the loop pauses after a pass that failed unexpectedly (NIO's loop pauses as long). */
     private static final long LOOP_FAILURE_PAUSE_MILLIS = 1000;
     /** Room for the iovecs and sockaddrs of one pass's submissions (see {@link #scratch}). */
@@ -323,7 +328,7 @@ public final class UringIoHandler implements IoHandler {
             if ((flags & IORING_CQE_F_BUFFER) != 0 && bufferPool != null) {
                 giveBackSlot(flags >>> IORING_CQE_BUFFER_SHIFT);
             }
-            if (op == AbstractUringChannel.OP_ACCEPT && res >= 0) {
+            if (op == AbstractUringChannel.OP_ACCEPT && res >= 0 && (userData & FOREIGN_OP) == 0) {
                 LibC.close(res); // a connection accepted for a listener that is gone: nobody will serve it
             }
             return;
@@ -650,7 +655,7 @@ public final class UringIoHandler implements IoHandler {
                 return -1;
             }
             UringIoOps o = (UringIoOps) ops;
-            long userData = userData(o.op(), o.data());
+            long userData = userData(o.op(), o.data()) | FOREIGN_OP;
             submissionQueue.prep(o.opcode(), o.flags(), o.ioprio(), o.fd(), o.offset(), o.address(), o.length(),
                     o.opFlags(), o.bufferIndex(), userData);
             return userData;
