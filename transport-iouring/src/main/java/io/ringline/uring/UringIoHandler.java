@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.ringline.uring.linux.IoUringConstants.IORING_CQE_BUFFER_SHIFT;
@@ -344,7 +345,7 @@ public final class UringIoHandler implements IoHandler {
     /** Closes the handles of the registrations whose validity is {@code valid}, logging what fails. */
     private void closeHandles(boolean valid) {
         for (Registration registration : new ArrayList<>(registrations.values())) {
-            if (registration.valid != valid) {
+            if (registration.isValid() != valid || registration.cancelPending()) {
                 continue;
             }
             try {
@@ -368,7 +369,11 @@ public final class UringIoHandler implements IoHandler {
         // fails (the write holds the arena's session).
         wakers.close();
         for (Registration registration : new ArrayList<>(registrations.values())) {
-            registration.cancel();
+            if (registration.cancelPending()) {
+                registration.forget(); // cancelled on another thread: its task will not run now
+            } else {
+                registration.cancel();
+            }
         }
         // Closing the ring cancels whatever is still in flight; only then may the memory it points at go.
         ring.close();
@@ -627,12 +632,21 @@ public final class UringIoHandler implements IoHandler {
     final class Registration implements IoRegistration {
         final int id;
         final UringIoHandle handle;
-        private boolean valid;
+        /**
+         * True until {@link #cancel()}; false from the start for a handle that only takes a cancelled registration's
+         * late completions ({@link #keepForLateCompletions}). Other threads read it, and may cancel.
+         */
+        private final AtomicBoolean valid;
+        /** Takes a cancelled registration's late completions: never valid, closed in destroy(). */
+        private final boolean late;
+        /** Set once cancel() has removed the registration and told the handle, on the loop. */
+        private boolean forgotten;
 
         Registration(int id, UringIoHandle handle, boolean valid) {
             this.id = id;
             this.handle = handle;
-            this.valid = valid;
+            this.valid = new AtomicBoolean(valid);
+            this.late = !valid;
         }
 
         UringIoHandler handler() {
@@ -649,33 +663,72 @@ public final class UringIoHandler implements IoHandler {
             return (T) this; // Ringline's channels find their Registration through the loop's wrapper
         }
 
+        /**
+         * Prepares a third-party handle's operation; from another thread, as a task of the loop (which wakes it), as
+         * Netty's io_uring and epoll registrations do.
+         */
         @Override
         public long submit(IoOps ops) {
-            if (!valid) {
+            if (!isValid()) {
                 return -1;
             }
             UringIoOps o = (UringIoOps) ops;
             long userData = userData(o.op(), o.data()) | FOREIGN_OP;
+            if (inLoop()) {
+                prep(o, userData);
+            } else {
+                executor.execute(() -> {
+                    if (isValid()) {
+                        prep(o, userData);
+                    }
+                });
+            }
+            return userData;
+        }
+
+        private void prep(UringIoOps o, long userData) {
             submissionQueue.prep(o.opcode(), o.flags(), o.ioprio(), o.fd(), o.offset(), o.address(), o.length(),
                     o.opFlags(), o.bufferIndex(), userData);
-            return userData;
         }
 
         @Override
         public boolean isValid() {
-            return valid;
+            return valid.get();
         }
 
         /**
          * Cancels every operation on the handle's fd and forgets the handle; their late completions are dropped,
-         * unless the handle keeps the id for them ({@link #keepForLateCompletions}).
+         * unless the handle keeps the id for them ({@link #keepForLateCompletions}). From another thread the loop
+         * does this in a task (Netty's registrations take cancel() from any thread); the registration is invalid at
+         * once.
          */
         @Override
         public boolean cancel() {
-            if (!valid) {
+            if (!valid.compareAndSet(true, false)) {
                 return false;
             }
-            valid = false;
+            if (inLoop()) {
+                forget();
+            } else {
+                try {
+                    executor.execute(this::forget);
+                } catch (RejectedExecutionException e) {
+                    // The loop is ending: destroy() forgets every registration it still holds.
+                }
+            }
+            return true;
+        }
+
+        /** Whether cancel() was called but has not yet forgotten the handle (it was called on another thread). */
+        boolean cancelPending() {
+            return !late && !forgotten && !valid.get();
+        }
+
+        private void forget() {
+            if (forgotten) {
+                return;
+            }
+            forgotten = true;
             int fd = handle.fd();
             if (fd >= 0 && !destroyed) {
                 submissionQueue.prepCancelFd(fd, UringIoHandler.userData(0, OP_CANCEL, 0));
@@ -689,9 +742,10 @@ public final class UringIoHandler implements IoHandler {
                             + "submits it", fd, e);
                 }
             }
-            registrations.remove(id);
+            if (registrations.get(id) == this) {
+                registrations.remove(id);
+            }
             handle.unregistered();
-            return true;
         }
     }
 }

@@ -38,6 +38,7 @@ class ThirdPartyHandleTest {
     private static final class RecordingHandle implements UringIoHandle {
         final int fd;
         final BlockingQueue<UringIoEvent> events = new LinkedBlockingQueue<>();
+        final BlockingQueue<Thread> unregisteredOn = new LinkedBlockingQueue<>();
 
         RecordingHandle(int fd) {
             this.fd = fd;
@@ -52,6 +53,11 @@ class ThirdPartyHandleTest {
         public void handle(IoRegistration registration, IoEvent event) {
             UringIoEvent e = (UringIoEvent) event;
             events.add(new UringIoEvent().set(e.op(), e.data(), e.res(), e.flags()));
+        }
+
+        @Override
+        public void unregistered() {
+            unregisteredOn.add(Thread.currentThread());
         }
 
         @Override
@@ -94,5 +100,49 @@ class ThirdPartyHandleTest {
         for (int fd : new int[] {pipe[0], pipe[1], victim[0], victim[1]}) {
             LibC.close(fd);
         }
+    }
+
+    /**
+     * Netty's registrations take submit() and cancel() from any thread (its io_uring and epoll handlers run them on
+     * the loop, NIO's cancel is thread-safe). Ringline's prepared the SQE on the calling thread, in the loop's
+     * submission queue, and did not wake the loop, which submitted it at its next pass, up to a second later; cancel()
+     * entered the ring from the calling thread (refused: the loop's thread is its single issuer), changed the loop's
+     * registration map there, and called unregistered() there.
+     */
+    @Test
+    void submitAndCancelFromAnotherThreadRunOnTheLoop() throws Exception {
+        int[] pipe = pipe();
+        IoEventLoop loop = (IoEventLoop) group.next();
+        Thread loopThread = loop.submit(Thread::currentThread).get(5, TimeUnit.SECONDS);
+        RecordingHandle handle = new RecordingHandle(pipe[0]);
+        IoRegistration registration = loop.register(handle).get(5, TimeUnit.SECONDS);
+        Thread.sleep(100); // the loop sleeps
+
+        long start = System.nanoTime();
+        registration.submit(new UringIoOps(IoUringConstants.IORING_OP_NOP, (byte) 0, (short) 0, -1, 0, 0, 0, 0,
+                (short) 0, 20, 7));
+        UringIoEvent nop = handle.events.poll(5, TimeUnit.SECONDS);
+        long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(nop).isNotNull();
+        assertThat(nop.op()).isEqualTo(20);
+        assertThat(nop.data()).isEqualTo(7);
+        assertThat(millis).as("ms until a NOP submitted from another thread completed").isLessThan(300);
+
+        MemorySegment into = arena.allocate(16);
+        loop.submit(() -> registration.submit(new UringIoOps(IoUringConstants.IORING_OP_READ, (byte) 0, (short) 0,
+                pipe[0], -1, into.address(), 16, 0, (short) 0, 21, 0))).get(5, TimeUnit.SECONDS);
+        Thread.sleep(100); // the read waits for data
+        registration.cancel();
+        assertThat(handle.unregisteredOn.poll(5, TimeUnit.SECONDS)).as("unregistered() ran on").isSameAs(loopThread);
+        assertThat(registration.isValid()).isFalse();
+        loop.submit(() -> { }).get(5, TimeUnit.SECONDS);
+        // The read was cancelled: what is written now stays in the pipe.
+        MemorySegment data = arena.allocate(4);
+        assertThat(LibC.write(pipe[1], data, 4)).isEqualTo(4);
+        Thread.sleep(100);
+        assertThat(handle.events).as("completions after the cancel").isEmpty();
+        assertThat(LibC.read(pipe[0], arena.allocate(4), 4)).as("bytes left in the pipe").isEqualTo(4);
+        LibC.close(pipe[0]);
+        LibC.close(pipe[1]);
     }
 }
