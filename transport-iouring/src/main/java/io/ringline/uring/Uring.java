@@ -3,6 +3,7 @@ package io.ringline.uring;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
+import io.netty.util.internal.ThreadExecutorMap;
 import io.ringline.uring.linux.Errno;
 import io.ringline.uring.linux.ErrnoException;
 import io.ringline.uring.linux.LibC;
@@ -83,15 +84,19 @@ public final class Uring {
 
     /**
      * The counters of every Ringline loop in {@code group}, summed (each read on its own loop thread). Loops of
-     * other transports count as zero.
+     * other transports count as zero. Called on an event loop's thread, it reads the other loops' counters as they
+     * stand instead of waiting for those loops (they may lag a pass behind).
      */
     public static UringMetrics metrics(EventLoopGroup group) {
+        // Waiting for another loop from a loop's thread stalls this loop's I/O, and deadlocks when that loop waits for
+        // this one (two loops asking at once): each waited 10 s for the other, and one of them threw.
+        boolean onEventLoop = ThreadExecutorMap.currentExecutor() != null;
         UringMetrics sum = UringMetrics.ZERO;
         for (EventExecutor executor : group) {
             UringIoHandler handler = UringIoHandler.HANDLERS.get(executor);
             if (handler != null) {
-                // Called from that loop itself, waiting on it would deadlock.
-                sum = sum.plus(executor.inEventLoop() ? handler.snapshot() : snapshotOn(executor, handler));
+                sum = sum.plus(onEventLoop || executor.inEventLoop() ? handler.snapshot()
+                        : snapshotOn(executor, handler));
             }
         }
         return sum;
