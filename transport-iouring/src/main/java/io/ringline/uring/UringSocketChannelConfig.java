@@ -37,7 +37,8 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
     @Override
     public Map<ChannelOption<?>, Object> getOptions() {
         return getOptions(super.getOptions(), SO_RCVBUF, SO_SNDBUF, TCP_NODELAY, SO_KEEPALIVE, SO_REUSEADDR,
-                SO_LINGER, IP_TOS, ALLOW_HALF_CLOSURE, UringChannelOption.SO_REUSEPORT);
+                SO_LINGER, IP_TOS, ALLOW_HALF_CLOSURE, UringChannelOption.SO_REUSEPORT, UringChannelOption.TCP_KEEPIDLE,
+                UringChannelOption.TCP_KEEPINTVL, UringChannelOption.TCP_KEEPCNT, UringChannelOption.TCP_USER_TIMEOUT);
     }
 
     @SuppressWarnings("unchecked")
@@ -70,6 +71,18 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
         if (option == UringChannelOption.SO_REUSEPORT) {
             return (T) Boolean.valueOf(isReusePort());
         }
+        if (option == UringChannelOption.TCP_KEEPIDLE) {
+            return (T) Integer.valueOf(getTcpKeepIdle());
+        }
+        if (option == UringChannelOption.TCP_KEEPINTVL) {
+            return (T) Integer.valueOf(getTcpKeepIntvl());
+        }
+        if (option == UringChannelOption.TCP_KEEPCNT) {
+            return (T) Integer.valueOf(getTcpKeepCnt());
+        }
+        if (option == UringChannelOption.TCP_USER_TIMEOUT) {
+            return (T) Integer.valueOf(getTcpUserTimeout());
+        }
         return super.getOption(option);
     }
 
@@ -94,6 +107,14 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
             setAllowHalfClosure((Boolean) value);
         } else if (option == UringChannelOption.SO_REUSEPORT) {
             setReusePort((Boolean) value);
+        } else if (option == UringChannelOption.TCP_KEEPIDLE) {
+            setTcpKeepIdle((Integer) value);
+        } else if (option == UringChannelOption.TCP_KEEPINTVL) {
+            setTcpKeepIntvl((Integer) value);
+        } else if (option == UringChannelOption.TCP_KEEPCNT) {
+            setTcpKeepCnt((Integer) value);
+        } else if (option == UringChannelOption.TCP_USER_TIMEOUT) {
+            setTcpUserTimeout((Integer) value);
         } else {
             return super.setOption(option, value);
         }
@@ -202,6 +223,46 @@ public final class UringSocketChannelConfig extends DefaultChannelConfig impleme
 
     public UringSocketChannelConfig setReusePort(boolean reusePort) {
         SocketOption.SO_REUSEPORT.set(socket, reusePort);
+        return this;
+    }
+
+    /** {@link UringChannelOption#TCP_KEEPIDLE}: seconds idle before the first keepalive probe. */
+    public int getTcpKeepIdle() {
+        return SocketOption.TCP_KEEPIDLE.get(socket);
+    }
+
+    public UringSocketChannelConfig setTcpKeepIdle(int seconds) {
+        SocketOption.TCP_KEEPIDLE.set(socket, seconds);
+        return this;
+    }
+
+    /** {@link UringChannelOption#TCP_KEEPINTVL}: seconds between keepalive probes. */
+    public int getTcpKeepIntvl() {
+        return SocketOption.TCP_KEEPINTVL.get(socket);
+    }
+
+    public UringSocketChannelConfig setTcpKeepIntvl(int seconds) {
+        SocketOption.TCP_KEEPINTVL.set(socket, seconds);
+        return this;
+    }
+
+    /** {@link UringChannelOption#TCP_KEEPCNT}: unanswered probes before the connection is dropped. */
+    public int getTcpKeepCnt() {
+        return SocketOption.TCP_KEEPCNT.get(socket);
+    }
+
+    public UringSocketChannelConfig setTcpKeepCnt(int probes) {
+        SocketOption.TCP_KEEPCNT.set(socket, probes);
+        return this;
+    }
+
+    /** {@link UringChannelOption#TCP_USER_TIMEOUT}: milliseconds data may stay unacknowledged; 0 for the system's. */
+    public int getTcpUserTimeout() {
+        return SocketOption.TCP_USER_TIMEOUT.get(socket);
+    }
+
+    public UringSocketChannelConfig setTcpUserTimeout(int millis) {
+        SocketOption.TCP_USER_TIMEOUT.set(socket, millis);
         return this;
     }
 

@@ -55,7 +55,9 @@ class ChannelOptionsTest {
             check(ch, client, wrong);
             check(srv, server, wrong);
             if (!nio) {
-                check(ch, Map.of(UringChannelOption.SO_REUSEPORT, true), wrong);
+                check(ch, Map.of(UringChannelOption.SO_REUSEPORT, true, UringChannelOption.TCP_KEEPIDLE, 45,
+                        UringChannelOption.TCP_KEEPINTVL, 7, UringChannelOption.TCP_KEEPCNT, 4,
+                        UringChannelOption.TCP_USER_TIMEOUT, 30_000), wrong);
                 check(srv, Map.of(UringChannelOption.SO_REUSEPORT, true), wrong);
             }
         } finally {
@@ -125,6 +127,15 @@ class ChannelOptionsTest {
             tryIt(ch, ChannelOption.IP_TOS, -1, accepted);
             tryIt(srv, ChannelOption.SO_RCVBUF, -1, accepted);
             tryIt(srv, ChannelOption.SO_BACKLOG, -1, accepted);
+            if (!nio) { // the kernel's ranges (tcp(7)), refused with the option named
+                tryIt(ch, UringChannelOption.TCP_KEEPIDLE, 0, accepted);
+                tryIt(ch, UringChannelOption.TCP_KEEPIDLE, 32768, accepted);
+                tryIt(ch, UringChannelOption.TCP_KEEPINTVL, 0, accepted);
+                tryIt(ch, UringChannelOption.TCP_KEEPCNT, 128, accepted);
+                tryIt(ch, UringChannelOption.TCP_USER_TIMEOUT, -1, accepted);
+                assertThatThrownBy(() -> ch.config().setOption(UringChannelOption.TCP_KEEPCNT, 0))
+                        .hasMessage("TCP_KEEPCNT: 0 (expected 1..127)");
+            }
         } finally {
             ch.unsafe().closeForcibly();
             srv.unsafe().closeForcibly();

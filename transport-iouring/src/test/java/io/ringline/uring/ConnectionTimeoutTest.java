@@ -62,8 +62,11 @@ class ConnectionTimeoutTest {
                     })
                     .connect(new InetSocketAddress(LOOPBACK, listener.getLocalPort())).sync().channel();
             try (Socket peer = listener.accept()) { // never reads
-                int fd = fdOf(channel, listener.getLocalPort());
-                setUserTimeout(fd, 500);
+                if (channel instanceof UringSocketChannel) {
+                    channel.config().setOption(UringChannelOption.TCP_USER_TIMEOUT, 500);
+                } else { // NIO has no such option: set it on its fd
+                    setUserTimeout(fdOf(channel, listener.getLocalPort()), 500);
+                }
                 ChannelFuture write = channel.writeAndFlush(Unpooled.directBuffer(8 << 20).writeZero(8 << 20));
                 assertThat(write.await(30, TimeUnit.SECONDS)).as("the write ends").isTrue();
                 assertThat(write.cause()).as("the write fails").isNotNull();
@@ -87,11 +90,8 @@ class ConnectionTimeoutTest {
         }
     }
 
-    /** The fd of the connection: Ringline's own; NIO's found through /proc by the connection's ports. */
+    /** The fd of NIO's connection, found through /proc by the connection's ports. */
     private static int fdOf(Channel channel, int remotePort) throws IOException {
-        if (channel instanceof AbstractUringChannel uring) {
-            return uring.socket.fd();
-        }
         int localPort = ((InetSocketAddress) channel.localAddress()).getPort();
         String wanted = String.format(":%04X", localPort);
         String remote = String.format(":%04X", remotePort);

@@ -20,11 +20,10 @@ public final class SocketOptions {
 
     public static final int IPPROTO_TCP = 6;
     public static final int TCP_NODELAY = 1;
-    public static final int TCP_CORK = 3;
     public static final int TCP_KEEPIDLE = 4;
     public static final int TCP_KEEPINTVL = 5;
     public static final int TCP_KEEPCNT = 6;
-    public static final int TCP_QUICKACK = 12;
+    public static final int TCP_USER_TIMEOUT = 18;
 
     public static final int IPPROTO_IPV6 = 41;
     public static final int IPV6_V6ONLY = 26;
