@@ -87,6 +87,11 @@ public final class UringIoHandlerConfig {
         if (entries < 2 || entries > 32768 || Integer.bitCount(entries) != 1) {
             throw new IllegalArgumentException("ringSize must be a power of two in 2..32768: " + entries);
         }
+        if (completionQueueSize != 0 && completionQueueSize < entries) {
+            // setCompletionQueueSize checked against the ring size of its time; the ring cannot outgrow its CQ.
+            throw new IllegalArgumentException("ringSize " + entries + " is more than completionQueueSize "
+                    + completionQueueSize + ": the completion queue must be at least as large as the ring");
+        }
         this.ringSize = entries;
         return this;
     }

@@ -28,6 +28,20 @@ class UringIoHandlerConfigTest {
                         .hasMessageStartingWith("system property io.ringline.uring.completionQueueSize: "));
     }
 
+    /**
+     * Each setter checks the completion queue against the ring; in this order the ring grew past the completion
+     * queue set before it, and the loop failed at start with "cqEntries: 4096 (expected >= sqEntries 8192)".
+     */
+    @Test
+    void aRingLargerThanTheCompletionQueueSetBeforeIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> new UringIoHandlerConfig().setCompletionQueueSize(4096).setRingSize(8192))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("ringSize 8192 is more than completionQueueSize 4096: the completion queue must be at "
+                        + "least as large as the ring");
+        assertThatThrownBy(() -> new UringIoHandlerConfig().setRingSize(8192).setCompletionQueueSize(4096))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("completionQueueSize");
+    }
+
     @Test
     void aCopyKeepsTheSettingsWithoutReadingThePropertiesAgain() {
         UringIoHandlerConfig config = new UringIoHandlerConfig().setBufferCount(32).setRegisteredBuffers(true);
