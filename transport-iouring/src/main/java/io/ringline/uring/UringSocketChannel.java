@@ -764,7 +764,10 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         }
         if (in == null || !isOpen()) {
             sendInFlight = false;
-            return; // closed meanwhile: close() failed and released what was queued
+            // Closed meanwhile: close() failed and released what was queued. A close() that waited for this send,
+            // overtaken by closeForcibly(), still has its promise, events and deregistration to finish.
+            closeNowIfWaiting();
+            return;
         }
         if (res < 0) {
             sendInFlight = false;

@@ -150,4 +150,42 @@ class ClosingWhileSendingTest {
             shutdown(group);
         }
     }
+
+    /**
+     * close() with a stalled send in flight, then closeForcibly() (Bootstrap and Netty's own code call it on failed
+     * registrations, user code may too) in the same task: with NIO the close is done at once; with Ringline it waits
+     * for the send, and the forced close must neither strand it nor skip channelInactive.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void closeForciblyWhileACloseWaitsForTheSendStillCompletesTheClose(String transport) throws Exception {
+        EventLoopGroup group = oneLoopGroup(transport);
+        Events events = new Events();
+        try (ServerSocket listener = slowListener()) {
+            Channel client = new Bootstrap().group(group).channel(socketChannelType(transport))
+                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+                    .handler(events)
+                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            try (Socket peer = listener.accept()) { // never reads
+                ChannelFuture write = client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
+                Thread.sleep(200);
+                assertThat(write.isDone()).as("the write is stalled").isFalse();
+                ChannelFuture close = client.eventLoop().submit(() -> {
+                    ChannelFuture f = client.close();
+                    client.unsafe().closeForcibly();
+                    return f;
+                }).get(5, TimeUnit.SECONDS);
+                assertThat(close.await(5, TimeUnit.SECONDS)).as("the close completes").isTrue();
+                assertThat(client.closeFuture().await(5, TimeUnit.SECONDS)).as("closeFuture").isTrue();
+                assertThat(write.await(5, TimeUnit.SECONDS)).as("the write completes").isTrue();
+                assertThat(write.isSuccess()).as("the stalled write succeeded").isFalse();
+                await(() -> events.seen.contains("unregistered"), seconds(5), "channelUnregistered");
+                assertThat(events.seen).containsExactly("inactive", "unregistered");
+                peer.setSoTimeout(5000);
+                readUntilEndOrReset(peer); // the socket is closed: the peer reads to its end
+            }
+        } finally {
+            shutdown(group);
+        }
+    }
 }
