@@ -3,6 +3,7 @@ package io.ringline.uring;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
@@ -51,6 +52,23 @@ class ClosingWhileSendingTest {
         }
     }
 
+    /** A client with a 16 KiB send buffer, connected to {@code listener} (a slowListener): its sends stall at once. */
+    private static Channel connectWithSmallSendBuffer(EventLoopGroup group, String transport, ChannelHandler handler,
+                                                      ServerSocket listener) throws InterruptedException {
+        return new Bootstrap().group(group).channel(socketChannelType(transport))
+                .option(ChannelOption.SO_SNDBUF, 16 * 1024)
+                .handler(handler)
+                .connect(loopback(listener.getLocalPort())).sync().channel();
+    }
+
+    /** Writes 8 MiB the peer never reads: the send stays in flight. */
+    private static ChannelFuture stalledWrite(Channel client) throws InterruptedException {
+        ChannelFuture write = client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
+        Thread.sleep(200);
+        assertThat(write.isDone()).as("the write is stalled").isFalse();
+        return write;
+    }
+
     /**
      * close() with a stalled send in flight, then deregister() in the same task: the close cannot wait for the send
      * (its completion goes to the ring the channel leaves) and runs as the channel leaves; channelInactive still fires,
@@ -62,14 +80,9 @@ class ClosingWhileSendingTest {
         EventLoopGroup group = oneLoopGroup(transport);
         Events events = new Events();
         try (ServerSocket listener = slowListener()) {
-            Channel client = new Bootstrap().group(group).channel(socketChannelType(transport))
-                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
-                    .handler(events)
-                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            Channel client = connectWithSmallSendBuffer(group, transport, events, listener);
             try (Socket peer = listener.accept()) { // never reads
-                ChannelFuture write = client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is stalled").isFalse();
+                stalledWrite(client);
                 client.eventLoop().submit(() -> {
                     client.close();
                     client.deregister();
@@ -130,13 +143,10 @@ class ClosingWhileSendingTest {
     void shutdownOutputThenCloseWithASendInFlightSucceeds(String transport) throws Exception {
         EventLoopGroup group = oneLoopGroup(transport);
         try (ServerSocket listener = slowListener()) {
-            SocketChannel client = (SocketChannel) new Bootstrap().group(group).channel(socketChannelType(transport))
-                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
-                    .handler(new ChannelInboundHandlerAdapter())
-                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            SocketChannel client = (SocketChannel) connectWithSmallSendBuffer(group, transport,
+                    new ChannelInboundHandlerAdapter(), listener);
             try (Socket peer = listener.accept()) { // never reads
-                client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
-                Thread.sleep(200);
+                stalledWrite(client);
                 ChannelFuture shut = client.eventLoop().submit(() -> {
                     ChannelFuture f = client.shutdownOutput();
                     client.close();
@@ -162,14 +172,9 @@ class ClosingWhileSendingTest {
         EventLoopGroup group = oneLoopGroup(transport);
         Events events = new Events();
         try (ServerSocket listener = slowListener()) {
-            Channel client = new Bootstrap().group(group).channel(socketChannelType(transport))
-                    .option(ChannelOption.SO_SNDBUF, 16 * 1024)
-                    .handler(events)
-                    .connect(loopback(listener.getLocalPort())).sync().channel();
+            Channel client = connectWithSmallSendBuffer(group, transport, events, listener);
             try (Socket peer = listener.accept()) { // never reads
-                ChannelFuture write = client.writeAndFlush(client.alloc().directBuffer(8 << 20).writeZero(8 << 20));
-                Thread.sleep(200);
-                assertThat(write.isDone()).as("the write is stalled").isFalse();
+                ChannelFuture write = stalledWrite(client);
                 ChannelFuture close = client.eventLoop().submit(() -> {
                     ChannelFuture f = client.close();
                     client.unsafe().closeForcibly();
