@@ -533,6 +533,26 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
 
     private void readFailed(Throwable cause) {
         fireReadCompleteNow();
+        if (cause instanceof IOException && config.isAllowHalfClosure() && !inputShutdown && isOpen()) {
+            // As NIO and epoll: a receive that failed (the peer reset the connection) ends the input as an end of
+            // stream would. The handler hears why, then sees the input shut down; the output is its to use or close.
+            pipeline().fireExceptionCaught(cause);
+            if (!isOpen() || inputShutdown) {
+                return;
+            }
+            try {
+                socket.shutdown(true, false);
+            } catch (java.nio.channels.NotYetConnectedException | IOException ignored) {
+                // The reset ended the connection already (ENOTCONN): its input is over all the same.
+            }
+            inputShutdown = true;
+            inputEofSeen = true;
+            pipeline().fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            if (isOpen()) {
+                pipeline().fireUserEventTriggered(ChannelInputShutdownReadComplete.INSTANCE);
+            }
+            return;
+        }
         ((AbstractUringUnsafe) unsafe()).closeOnError(cause);
     }
 
