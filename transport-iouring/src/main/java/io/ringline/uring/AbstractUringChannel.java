@@ -195,6 +195,11 @@ abstract class AbstractUringChannel extends AbstractChannel {
     /** Arms the read operation unless one is armed or reading cannot go on; sets {@link #readArmed}. */
     abstract void armRead();
 
+    /** Whether the next read loop follows this one whatever AUTO_READ and read() say (a half-closed peer's rest). */
+    boolean readsOn() {
+        return false;
+    }
+
     /** Runs just before channelReadComplete fires. */
     void beforeReadComplete() {
     }
@@ -245,7 +250,7 @@ abstract class AbstractUringChannel extends AbstractChannel {
         if (!isOpen()) {
             return;
         }
-        if (config().isAutoRead() || readPending) {
+        if (config().isAutoRead() || readPending || readsOn()) {
             armRead();
         } else if (readMultishot) {
             cancelRead();

@@ -432,8 +432,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
             readPending = false;
             readLoop = true;
             pipeline().fireChannelRead(buffer);
-            if (!readArmed && isOpen() && (rdHupReceived
-                    || (flags & IORING_CQE_F_SOCK_NONEMPTY) != 0 && allocHandle.continueReading())) {
+            // After the peer's half-closure the socket holds data or the EOF whatever SOCK_NONEMPTY says; either way
+            // a read loop is at most what the allocator allows (MaxMessagesPerRead), and the next one follows it
+            // (readsOn), as epoll's do.
+            if (!readArmed && isOpen() && (rdHupReceived || (flags & IORING_CQE_F_SOCK_NONEMPTY) != 0)
+                    && allocHandle.continueReading()) {
                 armRead(); // the same read loop goes on; its channelReadComplete comes when it ends
                 if (readArmed) {
                     return;
@@ -456,6 +459,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else {
             readFailed(Errno.newIOException("recv", -res));
         }
+    }
+
+    @Override
+    boolean readsOn() {
+        return rdHupReceived; // read what is left, then the EOF (or the error), whatever AUTO_READ says
     }
 
     @Override
