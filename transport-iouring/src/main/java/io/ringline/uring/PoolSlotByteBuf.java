@@ -24,6 +24,8 @@ final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
     private final int slot;
     private final long address;
     private ResourceLeakTracker<PoolSlotByteBuf> leak;
+    /** The receiving channel's allocator: what alloc() answers, as for NIO's buffers, read into from it. */
+    private ByteBufAllocator allocator = ByteBufAllocator.DEFAULT;
 
     /** Where a released slot goes. */
     interface SlotOwner {
@@ -37,8 +39,12 @@ final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
         this.address = address;
     }
 
-    /** Readies the buffer for a receive of {@code length} bytes: reference count 1, readable from 0. */
-    PoolSlotByteBuf reuse(int length) {
+    /**
+     * Readies the buffer for a receive of {@code length} bytes by a channel allocating from {@code allocator}:
+     * reference count 1, readable from 0.
+     */
+    PoolSlotByteBuf reuse(int length, ByteBufAllocator allocator) {
+        this.allocator = allocator;
         resetRefCnt();
         setIndex(0, length);
         markReaderIndex(); // a reused buffer must not keep the previous user's marks
@@ -59,6 +65,11 @@ final class PoolSlotByteBuf extends UnpooledDirectByteBuf {
     long address(int index) {
         ensureAccessible(); // a released slot may be the kernel's again, or already hold another receive
         return address + index;
+    }
+
+    @Override
+    public ByteBufAllocator alloc() {
+        return allocator;
     }
 
     @Override

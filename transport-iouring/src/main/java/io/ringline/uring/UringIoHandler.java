@@ -1,6 +1,7 @@
 package io.ringline.uring;
 
 import io.netty.channel.IoHandle;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.IoHandler;
 import io.netty.channel.IoHandlerContext;
 import io.netty.channel.IoHandlerFactory;
@@ -487,10 +488,11 @@ public final class UringIoHandler implements IoHandler {
     }
 
     /**
-     * Wraps pool slot {@code slot}, just filled with {@code length} bytes by a receive, as a {@code ByteBuf}; the
-     * slot returns to the kernel when the buffer is released.
+     * Wraps pool slot {@code slot}, just filled with {@code length} bytes by a receive, as a {@code ByteBuf} whose
+     * {@code alloc()} is {@code allocator} (the receiving channel's); the slot returns to the kernel when the buffer
+     * is released.
      */
-    PoolSlotByteBuf takeSlot(int slot, int length) {
+    PoolSlotByteBuf takeSlot(int slot, int length, ByteBufAllocator allocator) {
         bufferPool.taken(slot);
         PoolSlotByteBuf buffer = slotBuffers[slot];
         if (buffer == null) {
@@ -498,7 +500,7 @@ public final class UringIoHandler implements IoHandler {
         } else {
             slotBuffers[slot] = null; // the user holds it now; the leak detector sees it if they drop it
         }
-        return buffer.reuse(length);
+        return buffer.reuse(length, allocator);
     }
 
     /** Whether {@code buffer} is a slot of this loop's pool. */

@@ -337,7 +337,7 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
                 return null;
             }
             // A copy: the slot belongs to the old loop's pool, which only the old loop's thread may recycle.
-            ByteBuf received = late.oldHandler().takeSlot(slot, res);
+            ByteBuf received = late.oldHandler().takeSlot(slot, res, config.getAllocator());
             try {
                 return alloc().directBuffer(res).writeBytes(received);
             } finally {
@@ -397,7 +397,8 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         ByteBuf buffer;
         boolean pooled = (flags & IORING_CQE_F_BUFFER) != 0;
         if (pooled) {
-            buffer = res > 0 ? handler().takeSlot(flags >>> IORING_CQE_BUFFER_SHIFT, res) : null;
+            buffer = res > 0
+                    ? handler().takeSlot(flags >>> IORING_CQE_BUFFER_SHIFT, res, config.getAllocator()) : null;
         } else {
             buffer = recvBuffer;
             recvBuffer = null;

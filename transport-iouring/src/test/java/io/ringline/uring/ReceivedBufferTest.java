@@ -2,10 +2,13 @@ package io.ringline.uring;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.IllegalReferenceCountException;
 import io.netty.util.ReferenceCountUtil;
@@ -78,6 +81,28 @@ class ReceivedBufferTest {
         }, () -> assertThat(result.get(10, TimeUnit.SECONDS)).as("what failed").isEmpty());
     }
 
+    /**
+     * A received buffer's alloc() is the channel's ALLOCATOR, as NIO's (it reads into a buffer of that allocator), so
+     * what a handler allocates through it, and a copy, come from there; a slot said ByteBufAllocator.DEFAULT.
+     */
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"nio", "ringline"})
+    void aReceivedBufferAllocatesFromTheChannelsAllocator(String transport) throws Exception {
+        ByteBufAllocator configured = new UnpooledByteBufAllocator(true);
+        CompletableFuture<String> result = new CompletableFuture<>();
+        withServer(transport, configured, new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ByteBuf received = (ByteBuf) msg;
+                ByteBuf copy = received.copy();
+                result.complete("alloc() " + (received.alloc() == configured ? "configured" : received.alloc())
+                        + ", copy's " + (copy.alloc() == configured ? "configured" : copy.alloc()));
+                copy.release();
+                received.release();
+            }
+        }, () -> assertThat(result.get(10, TimeUnit.SECONDS)).isEqualTo("alloc() configured, copy's configured"));
+    }
+
     interface Check {
         void run() throws Exception;
     }
@@ -85,10 +110,17 @@ class ReceivedBufferTest {
     /** Serves {@code handler} on {@code transport}, sends it 100 bytes from a plain socket, then runs {@code check}. */
     private static void withServer(String transport, ChannelInboundHandlerAdapter handler, Check check)
             throws Exception {
+        withServer(transport, ByteBufAllocator.DEFAULT, handler, check);
+    }
+
+    /** As above, with the accepted channel's ALLOCATOR set to {@code allocator}. */
+    private static void withServer(String transport, ByteBufAllocator allocator, ChannelInboundHandlerAdapter handler,
+                                   Check check) throws Exception {
         EventLoopGroup group = TransportTestSupport.oneLoopGroup(transport);
         try {
             Channel server = new ServerBootstrap().group(group)
                     .channel(TransportTestSupport.serverChannelType(transport))
+                    .childOption(ChannelOption.ALLOCATOR, allocator)
                     .childHandler(handler).bind(loopback(0)).sync().channel();
             try (Socket socket = new Socket()) {
                 socket.connect(server.localAddress());
