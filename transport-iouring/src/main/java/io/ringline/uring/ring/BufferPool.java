@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class BufferPool implements AutoCloseable {
     /** A provided buffer ring's most entries (io_uring_register(2), IORING_REGISTER_PBUF_RING: 32768). */
     private static final int MAX_RING_ENTRIES = 32768;
+    /** The most fixed buffers a ring's table holds (the kernel's IORING_MAX_REG_BUFFERS): chunks beyond stay plain. */
+    private static final int MAX_FIXED_BUFFERS = 16384;
 
     private final Ring ring;
     private final BufferRing bufferRing;
@@ -29,6 +31,8 @@ public final class BufferPool implements AutoCloseable {
     private final long chunkSize;
     private final long[] chunkAddresses;
     private final boolean[] chunkRegistered;
+    /** Entries of the fixed buffer table: the chunks from this index on are never registered. */
+    private final int fixedBuffers;
     private final boolean registrationWanted;
     private IOException registrationFailure;
     private int chunks;
@@ -50,6 +54,7 @@ public final class BufferPool implements AutoCloseable {
         this.chunkSize = (long) slotSize * slotsPerChunk;
         this.chunkAddresses = new long[maxChunks];
         this.chunkRegistered = new boolean[maxChunks];
+        this.fixedBuffers = Math.min(maxChunks, MAX_FIXED_BUFFERS);
         this.registrationWanted = registrationWanted;
         this.registrationFailure = registrationFailure;
     }
@@ -76,7 +81,7 @@ public final class BufferPool implements AutoCloseable {
         IOException registrationFailure = null;
         if (register) {
             try {
-                ring.registerBufferTable(maxChunks);
+                ring.registerBufferTable(Math.min(maxChunks, MAX_FIXED_BUFFERS));
             } catch (IOException e) {
                 registrationFailure = e;
             }
@@ -111,7 +116,7 @@ public final class BufferPool implements AutoCloseable {
         }
         int chunk = chunks++;
         chunkAddresses[chunk] = address;
-        if (registrationWanted && registrationFailure == null) {
+        if (registrationWanted && registrationFailure == null && chunk < fixedBuffers) {
             try {
                 ring.updateBuffer(chunk, address, chunkSize);
                 chunkRegistered[chunk] = true;
