@@ -573,6 +573,12 @@ public final class UringIoHandler implements IoHandler {
         }
         if (scratchUsed + aligned > scratch.byteSize()) {
             ring.submit();
+            int left = submissionQueue.pending();
+            if (left != 0) {
+                // The kernel did not take them all (EAGAIN, EBUSY): the SQEs left may point into the scratch area.
+                throw new IOException("io_uring took too few of the queued operations (" + left
+                        + " left): no scratch memory is free");
+            }
             scratchUsed = 0;
         }
         long address = scratch.address() + scratchUsed;

@@ -34,7 +34,7 @@ public final class SyscallFilter {
     private static final int SECCOMP_RET_ERRNO = 0x0005_0000;
     private static final int SECCOMP_RET_ALLOW = 0x7fff_0000;
     private static final int SECCOMP_DATA_NR = 0;
-    private static final int SECCOMP_DATA_ARG1_LOW = 24;
+    private static final int SECCOMP_DATA_ARGS = 16; // u64 args[6], after u32 nr, u32 arch, u64 instruction_pointer
 
     private SyscallFilter() {
     }
@@ -51,11 +51,19 @@ public final class SyscallFilter {
 
     /** From now on {@code syscall} fails with {@code errno} on this thread when its second argument is {@code arg1}. */
     public static void refuse(int syscall, int arg1, int errno) {
+        refuseWhenArgument(syscall, 1, arg1, errno);
+    }
+
+    /**
+     * From now on {@code syscall} fails with {@code errno} on this thread when the low 32 bits of its argument number
+     * {@code index} (0 is the first) are {@code value}.
+     */
+    public static void refuseWhenArgument(int syscall, int index, int value, int errno) {
         install(new int[][]{
                 {LOAD_WORD_ABSOLUTE, 0, 0, SECCOMP_DATA_NR},
                 {JUMP_IF_EQUAL, 0, 3, syscall},
-                {LOAD_WORD_ABSOLUTE, 0, 0, SECCOMP_DATA_ARG1_LOW},
-                {JUMP_IF_EQUAL, 0, 1, arg1},
+                {LOAD_WORD_ABSOLUTE, 0, 0, SECCOMP_DATA_ARGS + 8 * index},
+                {JUMP_IF_EQUAL, 0, 1, value},
                 {RETURN, 0, 0, SECCOMP_RET_ERRNO | errno},
                 {RETURN, 0, 0, SECCOMP_RET_ALLOW},
         });
