@@ -44,7 +44,12 @@ final class LinuxSocket {
         int fd = Errno.check("socket", LibC.socket(family, LibC.SOCK_STREAM | LibC.SOCK_NONBLOCK | LibC.SOCK_CLOEXEC, 0));
         LinuxSocket socket = new LinuxSocket(fd, family);
         if (family == LibC.AF_INET6) {
-            socket.setInt(SocketOptions.IPPROTO_IPV6, SocketOptions.IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+            try {
+                socket.setInt(SocketOptions.IPPROTO_IPV6, SocketOptions.IPV6_V6ONLY, 0, "IPV6_V6ONLY");
+            } catch (IOException e) {
+                LibC.close(fd); // nobody else will: the caller gets no socket
+                throw e;
+            }
         }
         return socket;
     }
