@@ -2,6 +2,7 @@ package io.ringline.bench;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.ringline.uring.Uring;
@@ -30,7 +31,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Soak: a Ringline echo server (in this JVM, one loop) under mixed load for N minutes — connections echoing random
  * sizes, some resetting mid-stream (SO_LINGER 0) and reconnecting — printing every interval the process RSS, its
- * open fds, heap in use, and the loop's buffer counters. Flat lines mean nothing leaks.
+ * open fds, heap in use, and the loop's buffer counters. Flat lines mean nothing leaks. Fails (exit code 1) on an
+ * echo error, or when, with every client closed, the server still holds pool slots, fixed files or more fds than
+ * before the load.
  *
  * <p>{@code java --enable-native-access=ALL-UNNAMED -cp benchmarks/target/benchmarks.jar io.ringline.bench.Soak
  * --minutes 10}
@@ -51,9 +54,14 @@ public final class Soak implements Callable<Integer> {
             description = "A client resets its connection after about this many echoes (default ${DEFAULT-VALUE}).")
     int resetEvery;
 
+    /** Fds the JDK may open once during the load and keep (virtual threads' pollers and the like), not leaks. */
+    private static final int FD_SLACK = 16;
+
     private final AtomicLong echoes = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
+    /** The server's child handler (tests swap in leaky ones). */
+    ChannelHandler handler = EchoHandler.INSTANCE;
 
     public static void main(String[] args) {
         System.exit(new CommandLine(new Soak()).execute(args));
@@ -66,8 +74,9 @@ public final class Soak implements Callable<Integer> {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
         try {
             Channel server = new ServerBootstrap().group(group).channel(UringServerSocketChannel.class)
-                    .childHandler(EchoHandler.INSTANCE).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                    .childHandler(handler).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
             InetSocketAddress address = (InetSocketAddress) server.localAddress();
+            long fdsBefore = openFds();
             long end = System.nanoTime() + (long) (minutes * 60e9);
             List<Thread> clients = new ArrayList<>();
             for (int i = 0; i < connections; i++) {
@@ -85,22 +94,52 @@ public final class Soak implements Callable<Integer> {
             for (Thread client : clients) {
                 client.join();
             }
-            Thread.sleep(500); // let the server see the last closes
+            // Every client is gone: once the server has seen the last closes it holds no slot, no fixed file and
+            // no fd more than before the load (less a few the JDK opens once, e.g. the virtual threads' pollers).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            String leaks;
+            while (!(leaks = leaks(Uring.metrics(group), fdsBefore)).isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
             report(group, start);
             server.close().sync();
+            if (!leaks.isEmpty()) {
+                System.out.println("LEAK, with every client closed:" + leaks);
+                return 1;
+            }
         } finally {
             group.shutdownGracefully(0, 5, TimeUnit.SECONDS).sync();
         }
         return errors.get() == 0 ? 0 : 1;
     }
 
+    /** What the server still holds with no connection open, as a list of " x (expected y)" (empty: nothing). */
+    private static String leaks(UringMetrics m, long fdsBefore) throws IOException {
+        StringBuilder leaks = new StringBuilder();
+        if (m.slotsInUse() != 0) {
+            leaks.append(" slots_in_use ").append(m.slotsInUse()).append(" (expected 0)");
+        }
+        if (m.fixedFiles() != 0) {
+            leaks.append(" fixed_files ").append(m.fixedFiles()).append(" (expected 0)");
+        }
+        long fds = openFds();
+        if (fds > fdsBefore + FD_SLACK) {
+            leaks.append(" fds ").append(fds).append(" (expected at most ").append(fdsBefore + FD_SLACK)
+                    .append(": ").append(fdsBefore).append(" before the load)");
+        }
+        return leaks.toString();
+    }
+
+    private static long openFds() throws IOException {
+        try (var entries = Files.list(Path.of("/proc/self/fd"))) {
+            return entries.count();
+        }
+    }
+
     private void report(EventLoopGroup group, long start) throws IOException {
         UringMetrics m = Uring.metrics(group);
         Runtime runtime = Runtime.getRuntime();
-        long fds;
-        try (var entries = Files.list(Path.of("/proc/self/fd"))) {
-            fds = entries.count();
-        }
+        long fds = openFds();
         System.out.printf("%9.0f  %6d  %6d  %6d  %7d  %3d  %13d  %10d  %12d  %7d  %11d  %11d  %11d%n",
                 (System.nanoTime() - start) / 1e9, echoes.get(), resets.get(), errors.get(), rssKib(), fds,
                 (runtime.totalMemory() - runtime.freeMemory()) / 1024, m.poolSlots(), m.slotsInUse(),
