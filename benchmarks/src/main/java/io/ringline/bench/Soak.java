@@ -11,7 +11,10 @@ import io.ringline.uring.UringMetrics;
 import io.ringline.uring.UringServerSocketChannel;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -57,6 +60,9 @@ public final class Soak implements Callable<Integer> {
     /** Fds the JDK may open once during the load and keep (virtual threads' pollers and the like), not leaks. */
     private static final int FD_SLACK = 16;
 
+    @Spec
+    CommandSpec spec;
+
     private final AtomicLong echoes = new AtomicLong();
     private final AtomicLong resets = new AtomicLong();
     private final AtomicLong errors = new AtomicLong();
@@ -70,6 +76,11 @@ public final class Soak implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Below 1 a client thread died at once (nextInt's bound) and the soak passed with no echo at all.
+        if (connections < 1 || intervalSeconds < 1 || resetEvery < 1 || !(minutes > 0)) {
+            throw new ParameterException(spec.commandLine(),
+                    "--minutes must be above 0, --connections, --interval and --reset-every at least 1");
+        }
         Uring.ensureAvailability();
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, UringIoHandler.newFactory());
         try {
@@ -186,6 +197,9 @@ public final class Soak implements Callable<Integer> {
                 resets.incrementAndGet();
             } catch (IOException e) {
                 errors.incrementAndGet();
+            } catch (RuntimeException e) {
+                errors.incrementAndGet(); // a client that cannot run fails the soak rather than leaving it quieter
+                throw e;
             }
         }
     }

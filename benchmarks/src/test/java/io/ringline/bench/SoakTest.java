@@ -49,6 +49,15 @@ class SoakTest {
     }
 
     @Test
+    void aSoakWhoseClientsCannotRunFails() {
+        Soak soak = new Soak();
+        int exitCode = new CommandLine(soak).execute("--minutes", "0.02", "--connections", "2", "--interval", "1",
+                "--reset-every", "0");
+
+        assertThat(exitCode).isNotZero();
+    }
+
+    @Test
     void aServerKeepingAReceivedBufferPerConnectionFails() {
         @ChannelHandler.Sharable
         class KeepsTheFirstRead extends ChannelInboundHandlerAdapter {
