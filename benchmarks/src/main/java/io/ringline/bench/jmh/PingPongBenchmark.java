@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * Loopback ping-pong: a plain blocking socket in the benchmark thread sends {@code size} bytes to a
  * one-loop Netty echo server on {@code transport} and waits for them to come back. The client is the
  * same for every transport, so differences are the server transport's (plus the kernel's loopback).
+ * Each benchmark thread has a connection of its own ({@link Connection}), so with {@code -t N} the one
+ * server loop serves N ping-pongs at once and the score is still one round trip.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar org.openjdk.jmh.Main PingPong}
  */
@@ -53,11 +55,6 @@ public class PingPongBenchmark {
 
     private EventLoopGroup group;
     private Channel server;
-    private Socket client;
-    private OutputStream out;
-    private DataInputStream in;
-    byte[] request; // package-private: the smoke test compares the echo
-    byte[] response;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
@@ -70,28 +67,46 @@ public class PingPongBenchmark {
                 .bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                 .sync()
                 .channel();
-        client = new Socket();
-        client.setTcpNoDelay(true);
-        client.setSoTimeout(READ_TIMEOUT_MILLIS);
-        client.connect(server.localAddress());
-        out = client.getOutputStream();
-        in = new DataInputStream(client.getInputStream());
-        request = new byte[size];
-        Arrays.fill(request, (byte) 'r');
-        response = new byte[size];
     }
 
     @Benchmark
-    public byte roundTrip() throws IOException {
-        out.write(request);
-        in.readFully(response);
-        return response[size - 1];
+    public byte roundTrip(Connection connection) throws IOException {
+        connection.out.write(connection.request);
+        connection.in.readFully(connection.response);
+        return connection.response[size - 1];
     }
 
     @TearDown(Level.Trial)
     public void stop() throws Exception {
-        client.close();
         server.close().sync();
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
+
+    /** One benchmark thread's connection to the server: its round trips never meet another thread's. */
+    @State(Scope.Thread)
+    public static class Connection {
+        private Socket client;
+        private OutputStream out;
+        private DataInputStream in;
+        byte[] request; // package-private: the smoke test compares the echo
+        byte[] response;
+
+        @Setup(Level.Trial)
+        public void connect(PingPongBenchmark benchmark) throws IOException {
+            client = new Socket();
+            client.setTcpNoDelay(true);
+            client.setSoTimeout(READ_TIMEOUT_MILLIS);
+            client.connect(benchmark.server.localAddress());
+            out = client.getOutputStream();
+            in = new DataInputStream(client.getInputStream());
+            request = new byte[benchmark.size];
+            Arrays.fill(request, (byte) 'r');
+            response = new byte[benchmark.size];
+        }
+
+        @TearDown(Level.Trial)
+        public void close() throws IOException {
+            client.close();
+        }
     }
 }

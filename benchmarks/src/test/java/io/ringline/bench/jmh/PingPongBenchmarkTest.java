@@ -29,10 +29,22 @@ class PingPongBenchmarkTest {
         benchmark.size = 512;
         benchmark.start();
         try {
-            for (int i = 0; i < 1_000; i++) {
-                Arrays.fill(benchmark.response, (byte) 0);
-                assertThat(benchmark.roundTrip()).isEqualTo((byte) 'r');
-                assertThat(benchmark.response).isEqualTo(benchmark.request);
+            // Two connections, as two benchmark threads (-t 2) have: each gets its own echoes.
+            PingPongBenchmark.Connection first = new PingPongBenchmark.Connection();
+            PingPongBenchmark.Connection second = new PingPongBenchmark.Connection();
+            first.connect(benchmark);
+            second.connect(benchmark);
+            try {
+                for (int i = 0; i < 1_000; i++) {
+                    for (PingPongBenchmark.Connection connection : new PingPongBenchmark.Connection[] {first, second}) {
+                        Arrays.fill(connection.response, (byte) 0);
+                        assertThat(benchmark.roundTrip(connection)).isEqualTo((byte) 'r');
+                        assertThat(connection.response).isEqualTo(connection.request);
+                    }
+                }
+            } finally {
+                first.close();
+                second.close();
             }
         } finally {
             benchmark.stop();
