@@ -105,7 +105,11 @@ public class UringServerSocketChannel extends AbstractUringChannel implements Se
             scheduleReadComplete();
             pipeline().fireChannelRead(new UringSocketChannel(this, LinuxSocket.accepted(res, socket.family()), true));
         } else if (res == -Errno.ECANCELED) {
-            scheduleReadComplete();
+            // The accept was cancelled (AUTO_READ off): it accepted nothing, so no channelReadComplete, as with NIO.
+            // Reading wanted again meanwhile (AUTO_READ back on, read()): arm now, or when this pass's read loop ends.
+            if (!isReadCompleteScheduled() && (config.isAutoRead() || readPending)) {
+                armRead();
+            }
         } else {
             // EMFILE, ENFILE, ENOBUFS...: the listener itself is fine; tell the pipeline and keep accepting.
             scheduleReadComplete();
