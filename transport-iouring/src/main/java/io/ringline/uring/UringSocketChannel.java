@@ -454,8 +454,11 @@ public class UringSocketChannel extends AbstractUringChannel implements SocketCh
         } else if (res == -Errno.ENOBUFS) {
             noBuffers();
         } else if (res == -Errno.ECANCELED) {
-            if (readLoop || config.isAutoRead() || readPending) {
-                scheduleReadComplete(); // re-armed there, after the pass
+            if (readLoop) {
+                scheduleReadComplete(); // the read loop under way ends (and re-arms if reading is wanted)
+            } else if (!isReadCompleteScheduled() && (config.isAutoRead() || readPending)) {
+                // AUTO_READ off and on again: nothing was read, so no channelReadComplete (NIO fires none); read on.
+                armRead();
             }
         } else {
             readFailed(Errno.newIOException("recv", -res));

@@ -192,6 +192,37 @@ class AutoReadOffTest {
     }
 
     /**
+     * AUTO_READ off and at once on again on an idle connection (backpressure that resolved within one task): nothing
+     * was read, so NIO fires nothing. Ringline's cancelled receive ended with -ECANCELED, which fired a
+     * channelReadComplete with no channelRead before it. Data sent afterwards is read as usual.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"nio", "ringline"})
+    void autoReadOffAndOnAgainOnAnIdleConnectionFiresNoReadComplete(String transport) throws Exception {
+        group = oneLoopGroup(transport);
+        ReadRecorder recorder = new ReadRecorder();
+        Channel server = new ServerBootstrap().group(group).channel(TransportTestSupport.serverChannelType(transport))
+                .childHandler(recorder)
+                .bind(loopback(0)).sync().channel();
+        try (Socket peer = new Socket(LOOPBACK, ((InetSocketAddress) server.localAddress()).getPort())) {
+            Channel child = recorder.active.get(5, TimeUnit.SECONDS);
+            Thread.sleep(100); // the receive armed
+            child.eventLoop().submit(() -> {
+                child.config().setAutoRead(false);
+                child.config().setAutoRead(true);
+            }).sync();
+            Thread.sleep(300); // the cancellation's completion
+            assertThat(recorder.events).as("events without any data").isEmpty();
+
+            peer.getOutputStream().write(new byte[] {1, 2, 3});
+            assertThat(recorder.events.poll(5, TimeUnit.SECONDS)).isEqualTo("read");
+            assertThat(recorder.events.poll(5, TimeUnit.SECONDS)).isEqualTo("complete");
+        } finally {
+            server.close().sync();
+        }
+    }
+
+    /**
      * A read() issued while the connect is under way is honoured once connected, as NIO and epoll honour it (their
      * doBeginRead sets the interest whatever the state).
      */
