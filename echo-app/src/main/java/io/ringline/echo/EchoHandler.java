@@ -1,8 +1,11 @@
 package io.ringline.echo;
 
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 
@@ -31,6 +34,19 @@ public final class EchoHandler extends ChannelInboundHandlerAdapter {
     public void channelReadComplete(ChannelHandlerContext ctx) {
         // One flush per read batch rather than per message: fewer send calls under load.
         ctx.flush();
+    }
+
+    /**
+     * The peer has shut its output down ({@code ALLOW_HALF_CLOSURE} is on, see {@link RunningServer}): close once
+     * the echoes written so far are out. Left to the transport, the channel would close at once, and what it had not
+     * sent yet was lost (Netty's io_uring transport cancels a send in flight: a peer lost even a one-byte echo).
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

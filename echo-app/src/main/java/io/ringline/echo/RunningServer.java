@@ -45,6 +45,8 @@ public final class RunningServer implements AutoCloseable {
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
+                    // The handler closes a half-closed connection once its echoes are out.
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childHandler(EchoHandler.INSTANCE)
                     .bind(address)
                     .sync()

@@ -109,6 +109,42 @@ class EchoRoundTripTest {
         }
     }
 
+    /**
+     * A peer that sends and then shuts its output down ({@code nc -N}, {@code shutdown(SHUT_WR)}) gets every byte
+     * back before the server closes: the end of its input must not cut off echoes still on their way out.
+     */
+    @ParameterizedTest
+    @EnumSource(Transport.class)
+    void peerThatHalfClosesGetsEverythingBack(Transport transport) throws Exception {
+        assumeAvailable(transport);
+        try (RunningServer server = RunningServer.start(transport, new UringIoHandlerConfig(), ANY_LOOPBACK_PORT, 1)) {
+            Random random = new Random(7);
+            for (int size : MESSAGE_SIZES) {
+                byte[] sent = new byte[size];
+                random.nextBytes(sent);
+                try (Socket socket = new Socket()) {
+                    socket.connect(server.localAddress(), 5_000);
+                    socket.setSoTimeout(10_000);
+                    OutputStream out = socket.getOutputStream();
+                    CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+                        try {
+                            out.write(sent);
+                            out.flush();
+                            socket.shutdownOutput();
+                        } catch (IOException e) {
+                            throw new AssertionError(e);
+                        }
+                    }, Thread::startVirtualThread);
+                    byte[] received = socket.getInputStream().readAllBytes();
+                    written.get(10, TimeUnit.SECONDS);
+                    assertThat(received.length).as("bytes echoed for a %d-byte message before the end", size)
+                            .isEqualTo(size);
+                    assertThat(Arrays.mismatch(sent, received)).as("first differing byte of %d", size).isEqualTo(-1);
+                }
+            }
+        }
+    }
+
     private static void assertEchoes(InetSocketAddress address) throws Exception {
         Random random = new Random(42);
         try (Socket socket = new Socket()) {
