@@ -39,7 +39,7 @@ public final class EchoServer implements Callable<Integer> {
 
     @Option(names = "--registered-buffers",
             description = "Ringline only: also register the buffer pool as fixed buffers, so echoes go out with "
-                    + "WRITE_FIXED instead of SEND.")
+                    + "WRITE_FIXED instead of SEND (not with --no-buffer-pool).")
     boolean registeredBuffers;
 
     @Option(names = "--no-buffer-pool",
@@ -91,6 +91,11 @@ public final class EchoServer implements Callable<Integer> {
         }
         if (port < 0 || port > 65_535) {
             throw new ParameterException(spec.commandLine(), "--port must be within 0..65535, not " + port);
+        }
+        if (registeredBuffers && noBufferPool) {
+            // Ringline would quietly send without WRITE_FIXED: there is no pool to register.
+            throw new ParameterException(spec.commandLine(), "--registered-buffers registers the buffer pool, "
+                    + "so it cannot go with --no-buffer-pool");
         }
 
         TransportSelection selection;

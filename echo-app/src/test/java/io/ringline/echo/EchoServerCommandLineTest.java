@@ -91,6 +91,20 @@ class EchoServerCommandLineTest {
         assertThat(result.out()).isEmpty();
     }
 
+    /** Registered buffers are the pool's: with no pool there is nothing to register, and no WRITE_FIXED send. */
+    @ParameterizedTest
+    @ValueSource(strings = {"ringline", "nio"})
+    void registeredBuffersWithoutAPoolIsABadFlag(String transport) throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            // Were the flags accepted, the bind would fail (exit 1) rather than the server serving forever.
+            Result result = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> execute("--transport", transport,
+                    "--port", String.valueOf(taken.getLocalPort()), "--registered-buffers", "--no-buffer-pool"));
+            assertThat(result.exitCode()).isEqualTo(2);
+            assertThat(result.err()).contains("--registered-buffers", "--no-buffer-pool", "Usage: echo-server");
+            assertThat(result.out()).isEmpty();
+        }
+    }
+
     @Test
     void runReturnsTheExitCodeInsteadOfExiting() {
         PrintStream stderr = System.err;
