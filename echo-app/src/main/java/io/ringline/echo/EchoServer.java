@@ -16,7 +16,8 @@ import java.util.concurrent.Callable;
 
 /**
  * Command-line echo server, used to compare Ringline with Netty's own transports under the same
- * handler. Exit codes: 0 after a normal shutdown, 1 when the server cannot start, 2 for bad flags.
+ * handler. Exit codes: 1 when the server cannot start, 2 for bad flags; a server stopped by SIGTERM or SIGINT shuts
+ * down gracefully and exits as the JVM does on that signal, 143 or 130.
  */
 @Command(name = "echo-server", sortOptions = false,
         description = "Echoes every byte it receives, over the chosen Netty transport.")
