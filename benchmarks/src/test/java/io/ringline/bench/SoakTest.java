@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -14,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -59,60 +62,38 @@ class SoakTest {
 
     @Test
     void aServerKeepingAReceivedBufferPerConnectionFails() {
-        @ChannelHandler.Sharable
-        class KeepsTheFirstRead extends ChannelInboundHandlerAdapter {
+        assertThat(soak(echoingAfter(() -> new ChannelInboundHandlerAdapter() {
+            private boolean kept;
+
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                ByteBuf buf = (ByteBuf) msg;
-                ctx.write(buf.retainedDuplicate());
-                if (!ctx.channel().hasAttr(io.netty.util.AttributeKey.valueOf("kept"))) {
-                    ctx.channel().attr(io.netty.util.AttributeKey.valueOf("kept")).set(Boolean.TRUE);
-                    leaked.add(buf); // never released: its pool slot stays taken after the connection closes
-                } else {
-                    buf.release();
+                if (!kept) {
+                    kept = true;
+                    leaked.add(((ByteBuf) msg).retain()); // never released: its pool slot stays taken after the close
                 }
+                ctx.fireChannelRead(msg);
             }
-
-            @Override
-            public void channelReadComplete(ChannelHandlerContext ctx) {
-                ctx.flush();
-            }
-
-            @Override
-            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                ctx.close();
-            }
-        }
-
-        assertThat(soak(new KeepsTheFirstRead())).isEqualTo(1);
+        }))).isEqualTo(1);
     }
 
     @Test
     void aServerOpeningAFilePerConnectionFails() {
-        @ChannelHandler.Sharable
-        class OpensAFile extends ChannelInboundHandlerAdapter {
+        assertThat(soak(echoingAfter(() -> new ChannelInboundHandlerAdapter() {
             @Override
             public void channelActive(ChannelHandlerContext ctx) throws IOException {
                 leaked.add(FileChannel.open(Path.of("/proc/self/status"))); // never closed
                 ctx.fireChannelActive();
             }
+        }))).isEqualTo(1);
+    }
 
+    /** Each connection's pipeline: a fresh {@code leaky} handler, then the echo. */
+    private static ChannelHandler echoingAfter(Supplier<ChannelHandler> leaky) {
+        return new ChannelInitializer<SocketChannel>() {
             @Override
-            public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                ctx.write(msg);
+            protected void initChannel(SocketChannel channel) {
+                channel.pipeline().addLast(leaky.get(), EchoHandler.INSTANCE);
             }
-
-            @Override
-            public void channelReadComplete(ChannelHandlerContext ctx) {
-                ctx.flush();
-            }
-
-            @Override
-            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                ctx.close();
-            }
-        }
-
-        assertThat(soak(new OpensAFile())).isEqualTo(1);
+        };
     }
 }
