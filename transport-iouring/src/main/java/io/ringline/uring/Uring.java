@@ -95,8 +95,8 @@ public final class Uring {
         for (EventExecutor executor : group) {
             UringIoHandler handler = UringIoHandler.HANDLERS.get(executor);
             if (handler != null) {
-                sum = sum.plus(onEventLoop || executor.inEventLoop() ? handler.snapshot()
-                        : snapshotOn(executor, handler));
+                // On any loop's thread (this one's included) read directly; elsewhere ask each loop for its own.
+                sum = sum.plus(onEventLoop ? handler.snapshot() : snapshotOn(executor, handler));
             }
         }
         return sum;
